@@ -1,0 +1,51 @@
+"""`preflight explain ID|NAME`: one rule's documentation, ruff-style.
+
+Order: what it does (title), why is this bad, example, use instead
+(remediation and the passing example), known problems, then links,
+references to other tools, compliance and the probe's own documentation.
+"""
+from __future__ import annotations
+
+import argparse
+import inspect
+import sys
+
+from checker.engine.rules import load_rules
+from checker.errors import UsageError
+from checker.probes import get as get_probe
+
+
+def run_explain(args: argparse.Namespace) -> int:
+    rule_set = load_rules(args.rules)
+    rule = rule_set.find(args.rule)
+    if rule is None:
+        raise UsageError(f"unknown rule {args.rule!r} (see `preflight rules`)")
+    lines = [f"{rule.id} {rule.name} ({rule.severity}, checklist {rule.checklist})", "", f"## What it does", rule.title]
+    if rule.item:
+        lines.append(f"Checklist item: {rule.item}")
+    lines.append(f"Applies to: {', '.join(rule.targets)}; environments: {', '.join(rule.environments or ['all'])}")
+    if rule.why:
+        lines += ["", "## Why is this bad?", rule.why.strip()]
+    if rule.examples and rule.examples.fail:
+        lines += ["", "## Example", _indent(rule.examples.fail)]
+    lines += ["", "## Use instead", rule.remediation.strip()]
+    if rule.examples and rule.examples.pass_:
+        lines += ["", _indent(rule.examples.pass_)]
+    if rule.limitations:
+        lines += ["", "## Known problems", rule.limitations.strip()]
+    if rule.links:
+        lines += ["", "## References"] + [f"- {link}" for link in rule.links]
+    if rule.references:
+        lines += ["", "## Equivalent checks in other tools"] + [f"- {tool}: {', '.join(ids)}" for tool, ids in rule.references.items()]
+    if rule.compliance:
+        lines += ["", "## Compliance"] + [f"- {framework}: {', '.join(ids)}" for framework, ids in rule.compliance.items()]
+    probe_doc = inspect.getdoc(get_probe(rule.probe)) or ""
+    params = rule.with_
+    lines += ["", f"## Probe `{rule.probe}`" + (f" with {params}" if params else ""), probe_doc]
+    lines += ["", f"Defined in {rule.source}"]
+    sys.stdout.write("\n".join(lines) + "\n")
+    return 0
+
+
+def _indent(text: str) -> str:
+    return "\n".join(f"    {line}" for line in text.strip().splitlines())

@@ -1,0 +1,22 @@
+"""`preflight report FILE.json -f FORMAT`: render a saved run again, without scanning."""
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from pydantic import ValidationError
+
+from checker.commands.output import emit
+from checker.errors import UsageError
+from checker.reporters.json_report import load
+
+
+def run_report(args: argparse.Namespace) -> int:
+    try:
+        report = load(Path(args.file).read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise UsageError(f"{args.file}: {exc.strerror}") from None
+    except ValidationError as exc:
+        raise UsageError(f"{args.file}: not a preflight JSON report ({exc.error_count()} problems, first: {exc.errors()[0]['msg']})") from None
+    emit(report, args.format, args.output, verbose=args.verbose)
+    return 0

@@ -1,0 +1,65 @@
+"""The configuration file (`.preflight.yaml` in the working folder, or --config FILE).
+
+    rules: [ci/checklists]          # extra rule folders or files
+    exclude: ["legacy/*"]
+    checklists: [security, backups]
+    select: []                      # rule ids or names; empty = all
+    skip: [SEC-005]
+    severity: low                   # run rules at or above this severity
+    fail_on: high                   # exit 1 only for failures at or above this severity
+    env: production
+    env_files: [deploy/.env.production]
+    attestations: [.preflight/attestations.yaml]
+
+Command-line options win over the file; lists from both are combined.
+Relative paths are relative to the file.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal, Optional
+
+from pydantic import ValidationError
+
+from checker.errors import InputError, UsageError
+from checker.inputs.load import read_text
+from checker.inputs.yaml_source import load_all
+from checker.models import Severity, StrictModel
+
+DEFAULT_NAMES = (".preflight.yaml", ".preflight.yml")
+
+
+class Config(StrictModel):
+    rules: list[str] = []
+    exclude: list[str] = []
+    checklists: list[str] = []
+    select: list[str] = []
+    skip: list[str] = []
+    severity: Severity = "info"
+    fail_on: Severity = "info"
+    env: Optional[Literal["development", "staging", "production"]] = None
+    env_files: list[str] = []
+    attestations: list[str] = []
+
+
+def load_config(explicit: str | None) -> Config:
+    path = Path(explicit) if explicit else next((Path(n) for n in DEFAULT_NAMES if Path(n).is_file()), None)
+    if path is None:
+        return Config()
+    try:
+        documents = load_all(read_text(path))
+    except InputError as exc:
+        raise UsageError(f"{path}:{exc.line or 1}: {exc.message}") from None
+    data = documents[0].data if documents else {}
+    try:
+        config = Config.model_validate(data or {})
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        location = tuple(error["loc"])
+        line = documents[0].positions.get(location[:1], (1, 1))[0] if documents else 1
+        message = "unknown field" if error["type"] == "extra_forbidden" else error["msg"]
+        raise UsageError(f"{path}:{line}: config field {'.'.join(map(str, location))}: {message}") from None
+    base = path.parent
+    for field in ("rules", "env_files", "attestations"):
+        setattr(config, field, [str(base / p) for p in getattr(config, field)])
+    return config

@@ -1,0 +1,145 @@
+"""Run the selected rules over the loaded documents and build the Report.
+
+The engine owns everything probes must not: which documents a rule applies
+to, turning probe failures into `error` results with a reason, locations,
+inline suppressions, masking, severity and the summary.
+"""
+from __future__ import annotations
+
+import traceback
+from collections import Counter
+from datetime import date, datetime, timezone
+from typing import Any, NamedTuple
+
+from checker import __version__
+from checker.engine.redact import collect_secrets, redact_result
+from checker.engine.rules import Rule
+from checker.engine.score import readiness
+from checker.engine.suppress import inline_waiver
+from checker.errors import ProbeError
+from checker.inputs.attestations import Attestation
+from checker.inputs.document import Document
+from checker.inputs.load import Loaded
+from checker.inputs.paths import format_path
+from checker.models import Location, Report, Result, Summary, ToolInfo
+from checker.probes import get as get_probe
+from checker.probes.base import Context, Observation
+from checker.secrets import mask
+
+INPUT_RULE = ("PF-INPUT", "file-parses", "input", "The file can be read and parsed")
+
+
+class ScanInput(NamedTuple):
+    rules: list[Rule]
+    loaded: Loaded
+    attestations: list[Attestation]
+    paths: list[str]
+    environment: str | None  # forced with --env
+    rules_sha256: str
+    today: date | None = None
+
+
+def scan(given: ScanInput) -> Report:
+    started = _now()
+    today = given.today or date.today()
+    documents = given.loaded.documents
+    project = Document(
+        "project", "project", {"attestations": given.attestations}, environment=given.environment or "production"
+    )
+    results: list[Result] = [_input_result(p.file, p.status, p.message, p.line, p.column) for p in given.loaded.problems]
+    for doc in documents:
+        for error in doc.meta.get("parse_errors", []):
+            results.append(_input_result(doc.path, "error", error.message, error.line, error.column))
+    for rule in given.rules:
+        results.extend(run_rule(rule, documents + [project], today))
+    secrets = collect_secrets(documents)
+    results = [redact_result(r, secrets) for r in results]
+    return build_report(results, given.paths, given.environment, given.rules_sha256, started)
+
+
+def run_rule(rule: Rule, documents: list[Document], today: date) -> list[Result]:
+    probe = get_probe(rule.probe)
+    context = Context(rule.id, rule.name, today)
+    applicable = [d for d in documents if rule.applies_to(d.kind, d.environment)]
+    if not applicable:
+        return [_result(rule, "skip", "-", message=_skip_reason(rule, documents))]
+    results = []
+    for doc in applicable:
+        try:
+            observations = list(probe.check(doc, rule.params(), context))
+        except ProbeError as exc:
+            results.append(_result(rule, "error", doc.path, message=exc.message, reason=exc.reason))
+            continue
+        except Exception as exc:  # a bug in a probe must not end the scan, nor pass
+            detail = traceback.format_exception_only(type(exc), exc)[-1].strip()
+            results.append(_result(rule, "error", doc.path, message=f"probe {rule.probe} failed: {detail}", reason="bug"))
+            continue
+        if not observations and doc.kind != "project":
+            results.append(_result(rule, "pass", doc.path, location=Location(file=doc.path)))
+        results.extend(_from_observation(rule, doc, o) for o in observations)
+    return results
+
+
+def _from_observation(rule: Rule, doc: Document, observation: Observation) -> Result:
+    position = doc.position(observation.path) if doc.kind != "project" else None
+    location = Location(
+        file=None if doc.kind == "project" else doc.path,
+        line=position[0] if position else None,
+        column=position[1] if position else None,
+        object=format_path(observation.path) or None,
+    )
+    observed = observation.observed
+    if observed is not None and observation.secret:
+        observed = mask(observed)
+    result = _result(
+        rule, observation.status, doc.path, location=location, message=observation.message,
+        observed=observed, evidence=observation.evidence or {},
+    )
+    if observation.status == "fail":
+        waiver = inline_waiver(doc, location.line, (rule.id, rule.name))
+        if waiver:
+            result.status, result.waiver = "waived", waiver
+    return result
+
+
+def _result(rule: Rule, status: str, target: str, **fields: Any) -> Result:
+    return Result(
+        rule_id=rule.id, rule_name=rule.name, checklist=rule.checklist, title=rule.title, item=rule.item,
+        severity=rule.severity, status=status, target=target,
+        remediation=rule.remediation if status == "fail" else None, **fields,
+    )
+
+
+def _skip_reason(rule: Rule, documents: list[Document]) -> str:
+    kinds = [d for d in documents if d.kind in rule.targets]
+    if not kinds:
+        return f"no {' or '.join(rule.targets)} input in scope"
+    environments = sorted({d.environment for d in kinds})
+    return f"applies to {', '.join(rule.environments or [])}; inputs are {', '.join(environments)}"
+
+
+def _input_result(file: str, status: str, message: str, line: int | None, column: int | None) -> Result:
+    rule_id, name, checklist, title = INPUT_RULE
+    return Result(
+        rule_id=rule_id, rule_name=name, checklist=checklist, title=title, severity="high", status=status,
+        target=file, location=Location(file=file, line=line, column=column), message=message,
+        reason="unparsable" if status == "error" else None,
+    )
+
+
+def build_report(results: list[Result], paths: list[str], environment: str | None, rules_sha256: str, started: str) -> Report:
+    counts: dict[str, dict[str, int]] = {}
+    for result in results:
+        per = counts.setdefault(result.checklist, {})
+        per[result.status] = per.get(result.status, 0) + 1
+    failed = Counter(r.severity for r in results if r.status == "fail")
+    score, grade = readiness(results)
+    return Report(
+        tool=ToolInfo(version=__version__, rules_sha256=rules_sha256),
+        started_at=started, finished_at=_now(), environment=environment, paths=paths, results=results,
+        summary=Summary(counts=counts, score=score, grade=grade, failed_by_severity=dict(failed)),
+    )
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z")

@@ -1,0 +1,35 @@
+"""The exceptions that cross module boundaries, and the exit codes they map to."""
+from __future__ import annotations
+
+
+class PreflightError(Exception):
+    """Base class: anything the CLI turns into a clean one-line message."""
+
+    exit_code = 2
+
+
+class UsageError(PreflightError):
+    """Bad command-line arguments or configuration file."""
+
+
+class RuleFileError(PreflightError):
+    """A checklist file is invalid: names the file, the rule and the field."""
+
+
+class InputError(Exception):
+    """A scanned file cannot be read or parsed; becomes an `error` result."""
+
+    def __init__(self, message: str, line: int | None = None, column: int | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.line = line
+        self.column = column
+
+
+class ProbeError(Exception):
+    """A probe could not run. `reason` is one of the reasons in models.ErrorReason."""
+
+    def __init__(self, reason: str, message: str) -> None:
+        super().__init__(message)
+        self.reason = reason
+        self.message = message

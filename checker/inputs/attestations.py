@@ -1,0 +1,88 @@
+"""Attestation files: a person's signed-off word for checklist items no tool can decide.
+
+    # .preflight/attestations.yaml
+    attestations:
+      - rule: BAK-004                    # rule id or name
+        by: Jane Doe <jane@example.com>
+        date: 2026-10-01                 # when the work was done
+        evidence: docs/restore-test-2026-10-01.md   # a path (relative to this file) or a URL
+        expires: 2027-01-01              # optional; the rule's max_age_days applies too
+        environments: [production]       # optional; default: every environment
+        note: Restored last night's dump into staging; 14 min.
+
+The file is validated like rule files: a bad one stops the run (exit 2) with
+its name and line.
+"""
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+from typing import Literal, Optional
+
+from pydantic import ValidationError, field_validator
+
+from checker.errors import InputError, UsageError
+from checker.inputs.load import read_text
+from checker.inputs.yaml_source import load_all
+from checker.models import StrictModel
+
+DEFAULT_LOCATIONS = (".preflight/attestations.yaml", ".preflight/attestations.yml", "preflight-attestations.yaml")
+
+
+class Attestation(StrictModel):
+    rule: str
+    by: str
+    date: date
+    evidence: str
+    expires: Optional[date] = None
+    environments: Optional[list[Literal["development", "staging", "production"]]] = None
+    note: str = ""
+    file: str = ""  # filled in on load
+    line: int = 0
+
+    @field_validator("by", "evidence")
+    @classmethod
+    def _not_blank(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("must not be empty")
+        return value
+
+
+class AttestationFile(StrictModel):
+    attestations: list[Attestation] = []
+
+
+def find(scan_paths: list[str]) -> list[Path]:
+    found = []
+    for given in scan_paths:
+        root = Path(given)
+        root = root if root.is_dir() else root.parent
+        for name in DEFAULT_LOCATIONS:
+            if (root / name).is_file():
+                found.append(root / name)
+                break
+    return found
+
+
+def load(path: Path) -> list[Attestation]:
+    where = str(path)
+    try:
+        (document,) = load_all(read_text(path)) or [None]
+    except InputError as exc:
+        raise UsageError(f"{where}:{exc.line or 1}: {exc.message}") from None
+    except ValueError:
+        raise UsageError(f"{where}: one YAML document expected") from None
+    if document is None:
+        return []
+    try:
+        parsed = AttestationFile.model_validate(document.data)
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        location = tuple(error["loc"])
+        line = document.positions.get(location[:3]) or document.positions.get(location[:2]) or (1, 1)
+        field = ".".join(str(p) for p in location)
+        raise UsageError(f"{where}:{line[0]}: attestation field {field}: {error['msg']}") from None
+    for index, attestation in enumerate(parsed.attestations):
+        attestation.file = where
+        attestation.line = document.positions.get(("attestations", index), (1, 1))[0]
+    return parsed.attestations

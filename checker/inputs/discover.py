@@ -1,0 +1,105 @@
+"""Find the files to scan, and say what kind each one is.
+
+Folders that hold other people's code or build output are skipped; symbolic
+links are not followed (a link may point outside the scanned tree, or loop);
+only regular files are ever opened, so FIFOs and devices never block a scan.
+"""
+from __future__ import annotations
+
+import fnmatch
+import os
+import re
+import stat
+from pathlib import Path
+from typing import Iterator, NamedTuple
+
+SKIP_DIRS = {
+    ".git", ".hg", ".svn", "node_modules", ".venv", "venv", "virtualenv", "__pycache__", ".tox",
+    ".nox", ".mypy_cache", ".pytest_cache", ".ruff_cache", "vendor", "third_party", "bower_components",
+    "site-packages", ".terraform", ".idea", ".vscode",
+}
+
+_ENV_NAME = re.compile(r"^(\.env(\..+)?|.+\.env|env\.(example|sample|template|dist|local|prod|production|dev|staging))$")
+_COMPOSE_NAME = re.compile(r"^(docker-)?compose([.-].*)?\.ya?ml$")
+_YAML_NAME = re.compile(r".+\.ya?ml$")
+_DOCKERFILE_NAME = re.compile(r"^(Dockerfile(\..+)?|.+\.[Dd]ockerfile|Containerfile)$")
+
+
+class Candidate(NamedTuple):
+    path: Path  # absolute
+    display: str  # as shown in reports
+    kind: str  # env | compose | yaml | dockerfile | nginx
+    explicit: bool  # named on the command line
+
+
+def classify(path: Path) -> str | None:
+    name = path.name
+    if _ENV_NAME.match(name):
+        return "env"
+    if _COMPOSE_NAME.match(name):
+        return "compose"
+    if _YAML_NAME.match(name):
+        return "yaml"  # compose-shaped or not is decided from the content
+    if _DOCKERFILE_NAME.match(name):
+        return "dockerfile"
+    if name == "nginx.conf" or (path.parent.name in ("conf.d", "sites-enabled", "sites-available") and name.endswith(".conf")):
+        return "nginx"
+    return None
+
+
+def discover(paths: list[str], excludes: list[str] = []) -> Iterator[Candidate]:
+    seen: set[Path] = set()
+    for given in paths:
+        root = Path(given)
+        if root.is_file() or (root.exists() and not root.is_dir()):
+            resolved = root.absolute()
+            if resolved not in seen and not _excluded(str(root), excludes):
+                seen.add(resolved)
+                yield Candidate(resolved, _display(root), classify(root) or "unknown", True)
+            continue
+        for file in _walk(root, excludes):
+            resolved = file.absolute()
+            if resolved in seen:
+                continue
+            kind = classify(file)
+            if kind:
+                seen.add(resolved)
+                yield Candidate(resolved, _display(file), kind, False)
+
+
+def _walk(root: Path, excludes: list[str]) -> Iterator[Path]:
+    stack = [root]
+    while stack:
+        folder = stack.pop()
+        try:
+            entries = sorted(os.scandir(folder), key=lambda e: e.name)
+        except OSError:
+            continue
+        dirs = []
+        for entry in entries:
+            path = Path(entry.path)
+            if _excluded(str(path), excludes):
+                continue
+            try:
+                mode = entry.stat(follow_symlinks=False).st_mode
+            except OSError:
+                continue
+            if stat.S_ISDIR(mode):
+                if entry.name not in SKIP_DIRS and not (path / "pyvenv.cfg").exists():
+                    dirs.append(path)
+            elif stat.S_ISREG(mode):
+                yield path
+        stack.extend(reversed(dirs))
+
+
+def _excluded(path: str, excludes: list[str]) -> bool:
+    normal = path[2:] if path.startswith("./") else path
+    return any(
+        fnmatch.fnmatch(normal, glob) or fnmatch.fnmatch(os.path.basename(normal), glob) or fnmatch.fnmatch(normal, f"*/{glob}")
+        for glob in excludes
+    )
+
+
+def _display(path: Path) -> str:
+    text = str(path)
+    return text[2:] if text.startswith("./") else text

@@ -1,0 +1,70 @@
+"""The parsed form of every scanned file: plain data plus a source position per node.
+
+Probes only see `Document`s. `data` is plain Python (dict / list / str / int /
+float / bool / None); `positions` maps a path tuple (keys and list indexes) to
+its (line, column), 1-based, so any finding can point at its line.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Iterator, NamedTuple
+
+from checker.inputs.paths import Path, format_path, select
+
+Position = tuple[int, int]
+
+
+class Node(NamedTuple):
+    path: Path
+    value: Any
+
+
+class Setting(NamedTuple):
+    """One environment-variable-like key=value, wherever it is written."""
+
+    key: str
+    value: str  # after interpolation
+    raw: str  # as written in the file
+    path: Path  # where it sits in its document
+    resolved: bool  # False when the value came from an unset ${VAR}
+    scope: str = ""  # e.g. the compose service name
+
+
+class Duplicate(NamedTuple):
+    path: Path  # the later, winning occurrence
+    first_line: int
+
+
+@dataclass
+class Document:
+    path: str  # as shown in reports (relative to the scan root where possible)
+    kind: str  # env | compose | yaml | project | ...
+    data: Any
+    positions: dict[Path, Position] = field(default_factory=dict)
+    environment: str = "production"
+    text: str = ""  # raw source, for inline suppressions
+    settings: list[Setting] = field(default_factory=list)
+    duplicates: list[Duplicate] = field(default_factory=list)
+    unset_variables: list[tuple[str, Path, bool]] = field(default_factory=list)  # (name, where, required)
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    def select(self, expression: str) -> Iterator[Node]:
+        for path, value in select(self.data, expression):
+            yield Node(path, value)
+
+    def position(self, path: Path) -> Position | None:
+        """Position of `path`, or of its nearest ancestor that has one."""
+        for end in range(len(path), -1, -1):
+            found = self.positions.get(path[:end])
+            if found:
+                return found
+        return None
+
+    def describe(self, path: Path) -> str:
+        return format_path(path)
+
+    def lines(self) -> list[str]:
+        cached = self.meta.get("_lines")
+        if cached is None:
+            cached = self.meta["_lines"] = self.text.splitlines()
+        return cached  # type: ignore[no-any-return]

@@ -1,0 +1,72 @@
+"""`.env` files: KEY=value lines with line numbers, parsed by python-dotenv.
+
+python-dotenv's parser already handles `export`, single and double quotes,
+escapes, inline comments and multi-line quoted values the way the tools that
+read these files do, so we reuse it rather than write another. On top of it:
+duplicate keys (last wins; each duplicate is recorded) and `${VAR}` references
+to earlier keys, expanded with the Compose rules (single-quoted values stay literal).
+"""
+from __future__ import annotations
+
+import io
+from typing import NamedTuple
+
+from dotenv.parser import parse_stream
+
+from checker.errors import InputError
+from checker.inputs.document import Duplicate, Position, Setting
+from checker.inputs.interpolate import interpolate
+
+
+class EnvEntry(NamedTuple):
+    key: str
+    value: str  # references expanded
+    raw: str  # as written
+    line: int
+    resolved: bool
+
+
+class ParsedEnv(NamedTuple):
+    entries: list[EnvEntry]  # every assignment, duplicates included, in file order
+    errors: list[InputError]  # malformed lines; parsing goes on past them
+
+
+def parse_env(text: str, outer: dict[str, str] | None = None) -> ParsedEnv:
+    known: dict[str, str] = dict(outer or {})
+    entries: list[EnvEntry] = []
+    errors: list[InputError] = []
+    for binding in parse_stream(io.StringIO(text)):
+        line = binding.original.line
+        if binding.error:
+            snippet = binding.original.string.strip().splitlines()[0][:60] if binding.original.string.strip() else ""
+            errors.append(InputError(f"malformed line (expected KEY=value): {snippet!r}", line))
+            continue
+        if binding.key is None:
+            continue  # blank line or comment
+        raw = binding.value or ""
+        literal = binding.original.string.split("=", 1)[-1].lstrip().startswith("'")
+        if literal or "$" not in raw:
+            value, resolved = raw, True
+        else:
+            expanded = interpolate(raw, known)
+            value, resolved = expanded.value, not expanded.unset
+        known[binding.key] = value
+        entries.append(EnvEntry(binding.key, value, raw, line, resolved))
+    return ParsedEnv(entries, errors)
+
+
+def to_document_parts(
+    parsed: ParsedEnv,
+) -> tuple[dict[str, str], dict[tuple[str | int, ...], Position], list[Setting], list[Duplicate]]:
+    data: dict[str, str] = {}
+    positions: dict[tuple[str | int, ...], Position] = {(): (1, 1)}
+    duplicates: list[Duplicate] = []
+    latest: dict[str, Setting] = {}
+    for entry in parsed.entries:
+        path = (entry.key,)
+        if entry.key in data:
+            duplicates.append(Duplicate(path, positions[path][0]))
+        data[entry.key] = entry.value
+        positions[path] = (entry.line, 1)
+        latest[entry.key] = Setting(entry.key, entry.value, entry.raw, path, entry.resolved)
+    return data, positions, list(latest.values()), duplicates

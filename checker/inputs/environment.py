@@ -1,0 +1,31 @@
+"""Which environment a file is for, from its name or its folders.
+
+    .env.production  docker-compose.prod.yml  values-prod.yaml  -> production
+    .env.staging     overlays/stage/...                          -> staging
+    .env.development docker-compose.dev.yml   .env.local         -> development
+Anything else: the default (production: the strict choice).
+"""
+from __future__ import annotations
+
+import re
+from pathlib import PurePath
+
+ENVIRONMENTS = ("development", "staging", "production")
+DEFAULT_ENVIRONMENT = "production"
+
+_WORDS = {
+    "production": "production", "prod": "production", "prd": "production", "live": "production",
+    "staging": "staging", "stage": "staging", "stg": "staging", "preprod": "staging", "uat": "staging",
+    "development": "development", "dev": "development", "local": "development", "test": "development",
+    "testing": "development", "ci": "development",
+}
+
+
+def infer(path: str) -> str | None:
+    """From the file name, else its own folder's name (not higher: `tests/` is no environment)."""
+    pure = PurePath(path)
+    for part in (pure.name, pure.parent.name):
+        for word in re.split(r"[._\-]", part.lower()):
+            if word in _WORDS:
+                return _WORDS[word]
+    return None

@@ -1,0 +1,146 @@
+"""Read and parse discovered files into Documents; bad files become problems, never crashes."""
+from __future__ import annotations
+
+import codecs
+import re
+from pathlib import Path
+from typing import NamedTuple
+
+from checker.errors import InputError
+from checker.inputs import compose, env_file
+from checker.inputs.discover import Candidate
+from checker.inputs.document import Document
+from checker.inputs.environment import DEFAULT_ENVIRONMENT, infer
+from checker.inputs.yaml_source import load_all
+
+MAX_FILE_BYTES = 10 * 1024 * 1024
+_GO_TEMPLATE = re.compile(r"(?<!\$)\{\{")  # Helm / Go templates; `${{x}}` is a build placeholder, not Helm
+
+
+class Problem(NamedTuple):
+    """A file that could not be scanned (status error) or was deliberately not (status skip)."""
+
+    file: str
+    status: str
+    message: str
+    line: int | None = None
+    column: int | None = None
+
+
+class LoadOptions(NamedTuple):
+    environment: str | None = None  # forced with --env
+    env_files: tuple[str, ...] = ()  # --env-file, for compose interpolation
+
+
+class Loaded(NamedTuple):
+    documents: list[Document]
+    problems: list[Problem]
+    files: list[str]  # every file looked at
+
+
+def load(candidates: list[Candidate], options: LoadOptions = LoadOptions()) -> Loaded:
+    documents: list[Document] = []
+    problems: list[Problem] = []
+    files: list[str] = []
+    known = {c.path for c in candidates}
+    queue = list(candidates)
+    while queue:
+        candidate = queue.pop(0)
+        files.append(candidate.display)
+        if candidate.kind in ("dockerfile", "nginx"):
+            continue  # recognised; their probes come with the coverage work
+        if candidate.kind == "unknown":
+            problems.append(Problem(candidate.display, "skip", "not a file kind preflight knows"))
+            continue
+        try:
+            text = read_text(candidate.path)
+            new = _parse(candidate, text, options)
+        except InputError as exc:
+            problems.append(Problem(candidate.display, "error", exc.message, exc.line, exc.column))
+            continue
+        except _Skip as skip:
+            problems.append(Problem(candidate.display, "skip", str(skip)))
+            continue
+        documents.extend(new)
+        for doc in new:  # env files a compose service names are scanned too
+            for name in doc.meta.get("env_files", []):
+                path = (candidate.path.parent / name).absolute()
+                if path not in known and path.is_file():
+                    known.add(path)
+                    display = str(Path(candidate.display).parent / name)
+                    queue.append(Candidate(path, display, "env", False))
+    return Loaded(documents, problems, files)
+
+
+class _Skip(Exception):
+    pass
+
+
+def read_text(path: Path) -> str:
+    try:
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            raise InputError(f"file is {size / 1048576:.1f} MiB, over the {MAX_FILE_BYTES // 1048576} MiB limit")
+        data = path.read_bytes()
+    except OSError as exc:
+        raise InputError(f"cannot read: {exc.strerror or exc}") from None
+    return decode(data)
+
+
+def decode(data: bytes) -> str:
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        try:
+            return data.decode("utf-16")
+        except UnicodeDecodeError as exc:
+            raise InputError(f"invalid UTF-16: {exc.reason}") from None
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise InputError(f"not valid UTF-8 (byte 0x{data[exc.start]:02x})", line) from None
+    if "\x00" in text:
+        raise InputError("contains NUL bytes (binary file?)", text[: text.index("\x00")].count("\n") + 1)
+    return text
+
+
+def _environment(display: str, options: LoadOptions) -> str:
+    return options.environment or infer(display) or DEFAULT_ENVIRONMENT
+
+
+def _parse(candidate: Candidate, text: str, options: LoadOptions) -> list[Document]:
+    environment = _environment(candidate.display, options)
+    if candidate.kind == "env":
+        parsed = env_file.parse_env(text)
+        if parsed.errors and not parsed.entries:
+            raise parsed.errors[0]
+        data, positions, settings, duplicates = env_file.to_document_parts(parsed)
+        doc = Document(candidate.display, "env", data, positions, environment, text, settings, duplicates)
+        doc.meta["parse_errors"] = parsed.errors
+        return [doc]
+    if _GO_TEMPLATE.search(text):
+        raise _Skip("Helm/Go template ({{ }}): scan the output of `helm template` instead")
+    documents = []
+    for part in load_all(text):
+        doc = Document(candidate.display, "yaml", part.data, part.positions, environment, text, duplicates=part.duplicates)
+        if candidate.kind == "compose" or compose.looks_like_compose(part.data):
+            doc.kind = "compose"
+            if not isinstance(part.data, dict):
+                raise InputError("a compose file must be a mapping at the top level", part.start_line)
+            compose.build(doc, _compose_variables(candidate, options))
+        documents.append(doc)
+    return documents
+
+
+def _compose_variables(candidate: Candidate, options: LoadOptions) -> dict[str, str]:
+    """Compose reads `.env` in the project folder, or the --env-file(s) instead."""
+    sources = [Path(p) for p in options.env_files] or [candidate.path.parent / ".env"]
+    variables: dict[str, str] = {}
+    for source in sources:
+        if not source.is_file():
+            continue
+        try:
+            parsed = env_file.parse_env(read_text(source), variables)
+        except InputError:
+            continue  # the env file itself is reported when it is scanned
+        variables.update({entry.key: entry.value for entry in parsed.entries})
+    return variables

@@ -1,0 +1,37 @@
+"""The probe registry: probe name -> module path, imported on first use.
+
+Explicit on purpose (no globbing, no import side effects): grep finds every
+probe, and an offline scan never imports a live probe's network libraries.
+"""
+from __future__ import annotations
+
+import importlib
+from types import ModuleType
+
+PROBES: dict[str, str] = {
+    "assert": "checker.probes.assertion",
+    "setting": "checker.probes.setting",
+    "weak-secret": "checker.probes.weak_secret",
+    "secret-reuse": "checker.probes.secret_reuse",
+    "inline-secret": "checker.probes.inline_secret",
+    "connection-uri": "checker.probes.connection_uri",
+    "cors-origins": "checker.probes.cors_origins",
+    "public-url": "checker.probes.public_url",
+    "published-port": "checker.probes.published_port",
+    "image-pinned": "checker.probes.image_pinned",
+    "duplicate-key": "checker.probes.duplicate_key",
+    "unset-variable": "checker.probes.unset_variable",
+    "attestation": "checker.probes.attestation",
+}
+
+
+class UnknownProbe(KeyError):
+    pass
+
+
+def get(name: str) -> ModuleType:
+    try:
+        module_path = PROBES[name]
+    except KeyError:
+        raise UnknownProbe(name) from None
+    return importlib.import_module(module_path)

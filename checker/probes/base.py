@@ -1,0 +1,39 @@
+"""The contract every probe module follows (see probes/__init__.py for the registry).
+
+A probe module has:
+    NAME      the name rules use (`probe: weak-secret`)
+    TARGETS   the document kinds it can read
+    Params    a StrictModel of its parameters, validated when rules load
+    check(doc, params, context) -> Iterator[Observation]
+and a docstring that is its documentation: what it observes, its parameters,
+and one failing and one passing input. A probe reads only its document, applies
+no severity and no suppression, and raises ProbeError when it cannot decide.
+"""
+from __future__ import annotations
+
+from datetime import date
+from typing import Any, NamedTuple
+
+from checker.inputs.paths import Path
+from checker.models import StrictModel
+
+
+class Observation(NamedTuple):
+    path: Path  # where in the document (the engine turns it into file:line)
+    message: str  # one line naming the key, service or host; never the remediation
+    observed: str | None = None  # the offending value; masked by the engine when secret
+    secret: bool = False
+    evidence: dict[str, Any] | None = None
+    status: str = "fail"  # attestation probes may also say pass / manual
+
+
+class Context(NamedTuple):
+    """What a probe may know besides its document: which rule runs it, and when."""
+
+    rule_id: str
+    rule_name: str
+    today: date
+
+
+class Params(StrictModel):
+    """A probe without parameters."""

@@ -1,0 +1,74 @@
+"""Database, cache and broker connection URIs: credentials, TLS, and where they point.
+
+For settings whose value is a connection URI (mongodb://, mongodb+srv://,
+postgres(ql)://, redis(s)://, mysql://, amqp(s):// ...), `require` one of:
+  credentials  the URI carries a password
+  tls          TLS is on: rediss://, amqps://, mongodb+srv://, or a query such as
+               tls=true, ssl=true, sslmode=require|verify-ca|verify-full, ssl-mode=REQUIRED
+  remote       the host is not localhost / 127.0.0.1 / ::1 / 0.0.0.0 (in production
+               that address is the container or pod itself, not the database)
+
+Fails (require: credentials):  MONGODB_URI=mongodb://mongo:27017/app
+Passes:                        MONGODB_URI=mongodb://app:Xk3r9Lq2Vw7z@mongo:27017/app
+"""
+from __future__ import annotations
+
+from typing import Iterator, Literal
+from urllib.parse import parse_qsl, urlsplit
+
+from checker.inputs.document import Document
+from checker.models import StrictModel
+from checker.probes._settings import matching, where
+from checker.probes.base import Context, Observation
+from checker.secrets import CONNECTION_SCHEMES, mask_uri, uri_password, uri_scheme
+
+NAME = "connection-uri"
+TARGETS = ("env", "compose", "k8s")
+
+LOCAL_HOSTS = {"localhost", "127.0.0.1", "::1", "0.0.0.0", "[::1]"}
+TLS_SCHEMES = {"rediss", "amqps", "mongodb+srv"}
+TLS_ON = {"true", "1", "yes", "require", "required", "verify-ca", "verify-full", "verify_ca", "verify_identity", "preferred_no"}
+
+
+class Params(StrictModel):
+    require: Literal["credentials", "tls", "remote"]
+    keys: list[str] = ["*"]
+    schemes: list[str] = list(CONNECTION_SCHEMES)
+
+
+def check(doc: Document, params: Params, context: Context) -> Iterator[Observation]:
+    for setting in matching(doc, params.keys):
+        scheme = uri_scheme(setting.value)
+        if not setting.resolved or scheme not in params.schemes:
+            continue
+        try:
+            parts = urlsplit(setting.value.strip())
+            hosts = [h.split(":")[0].strip("[]").lower() for h in parts.netloc.rpartition("@")[2].split(",")]
+        except ValueError:
+            continue
+        shown = mask_uri(setting.value)
+        problem = _problem(params.require, scheme or "", parts.query, setting.value, hosts)
+        if problem:
+            yield Observation(setting.path, f"{where(setting)}: {problem}", shown, evidence={"scheme": scheme, "hosts": hosts})
+
+
+def _problem(require: str, scheme: str, query: str, value: str, hosts: list[str]) -> str | None:
+    if require == "credentials" and not uri_password(value):
+        return f"{scheme}:// URI has no password"
+    if require == "tls" and not uses_tls(scheme, query):
+        return f"{scheme}:// URI does not turn TLS on"
+    if require == "remote":
+        local = [h for h in hosts if h in LOCAL_HOSTS or h.startswith("127.")]
+        if local:
+            return f"{scheme}:// URI points at {local[0]}"
+    return None
+
+
+def uses_tls(scheme: str, query: str) -> bool:
+    if scheme in TLS_SCHEMES:
+        return True
+    options = {k.lower().replace("-", "_"): v.lower() for k, v in parse_qsl(query)}
+    for key in ("tls", "ssl", "sslmode", "ssl_mode", "use_ssl", "encrypt"):
+        if options.get(key) in TLS_ON:
+            return True
+    return False

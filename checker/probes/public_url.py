@@ -1,0 +1,52 @@
+"""Public URLs in settings: https, and not a local address.
+
+For settings whose key names the address users or browsers reach (FE_DOMAIN,
+*PUBLIC_URL*, APP_URL, SITE_URL, *EXTERNAL_URL*, NEXTAUTH_URL ...), `check`:
+  https   the value starts with https:// (a bare host name fails: browsers
+          and callbacks would build http:// links from it)
+  remote  the host is not localhost, 127.x, ::1 or 0.0.0.0
+Empty values are not judged (the setting is unused).
+
+Fails (check: https):  FE_DOMAIN=http://fastgpt.example.com
+Passes:                FE_DOMAIN=https://fastgpt.example.com
+"""
+from __future__ import annotations
+
+from typing import Iterator, Literal
+from urllib.parse import urlsplit
+
+from checker.inputs.document import Document
+from checker.models import StrictModel
+from checker.probes._settings import matching, where
+from checker.probes.base import Context, Observation
+
+NAME = "public-url"
+TARGETS = ("env", "compose", "k8s")
+LOCAL = ("localhost", "127.", "::1", "0.0.0.0")
+
+
+class Params(StrictModel):
+    check: Literal["https", "remote"]
+    keys: list[str] = [
+        "FE_DOMAIN", "FILE_DOMAIN", "*PUBLIC_URL*", "*PUBLIC_DOMAIN*", "APP_URL", "SITE_URL", "BASE_URL", "FRONTEND_URL",
+        "*EXTERNAL_URL*", "*EXTERNAL_ENDPOINT*", "NEXTAUTH_URL", "PUBLIC_HOST", "SERVER_URL", "WEB_URL", "ROOT_URL",
+        "*_SITEURL", "*_SITE_URL",
+    ]
+    exclude: list[str] = []
+
+
+def check(doc: Document, params: Params, context: Context) -> Iterator[Observation]:
+    for setting in matching(doc, params.keys, params.exclude):
+        value = setting.value.strip()
+        if not setting.resolved or not value:
+            continue
+        if params.check == "https":
+            if not value.lower().startswith("https://"):
+                yield Observation(setting.path, f"{where(setting)} is not an https:// URL", value)
+            continue
+        try:
+            host = (urlsplit(value if "://" in value else f"//{value}").hostname or "").lower()
+        except ValueError:
+            continue
+        if host.startswith(LOCAL) or host == "::1":
+            yield Observation(setting.path, f"{where(setting)} points at {host}, which users cannot reach", value)

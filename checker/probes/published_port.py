@@ -1,0 +1,81 @@
+"""Compose services that publish a sensitive port on every host interface.
+
+Reads `services.*.ports` in short syntax ("27017:27017", "127.0.0.1:5432:5432",
+"5432", "8000-8010:8000-8010", "6379/tcp") and long syntax ({target,
+published, host_ip}). A container port in `ports` published without a
+loopback `host_ip` is reachable by anyone who reaches the host: Docker's own
+iptables rules bypass host firewalls such as ufw.
+
+Params: ports (default: common database, cache, search and queue ports), allowed_hosts.
+
+Fails:  services: {db: {image: "postgres:16", ports: ["5432:5432"]}}
+Passes: services: {db: {image: "postgres:16", ports: ["127.0.0.1:5432:5432"]}}
+"""
+from __future__ import annotations
+
+from typing import Any, Iterator, NamedTuple
+
+from checker.inputs.document import Document
+from checker.models import StrictModel
+from checker.probes.base import Context, Observation
+
+NAME = "published-port"
+TARGETS = ("compose",)
+DATABASE_PORTS = [
+    27017, 27018, 27019, 5432, 6379, 6380, 3306, 33060, 1433, 1521, 9042, 9200, 9300, 19530, 9091,
+    9000, 9001, 5672, 15672, 11211, 8086, 2379, 5984, 7474, 7687, 8123, 9092, 2181, 26257, 6333, 8529,
+]
+LOOPBACK = ["127.0.0.1", "::1", "localhost", "[::1]"]
+
+
+class Params(StrictModel):
+    ports: list[int] = DATABASE_PORTS
+    allowed_hosts: list[str] = LOOPBACK
+
+
+class Binding(NamedTuple):
+    host_ip: str
+    container_ports: range
+
+
+def parse_port(entry: Any) -> Binding | None:
+    """A ports entry as (host ip, container ports); None when nothing is published."""
+    if isinstance(entry, dict):
+        if entry.get("published") in (None, ""):
+            return None
+        target = _range(str(entry.get("target", "")))
+        return Binding(str(entry.get("host_ip") or ""), target) if target else None
+    text = str(entry).split("/")[0].strip()
+    host_ip = ""
+    if text.startswith("["):  # [::1]:5432:5432
+        host_ip, _, text = text[1:].partition("]:")
+    parts = text.split(":")
+    if len(parts) == 3:
+        host_ip = parts[0]
+    elif len(parts) > 3:  # an unbracketed IPv6 address
+        host_ip, parts = ":".join(parts[:-2]), parts[-2:]
+    target = _range(parts[-1])
+    return Binding(host_ip, target) if target else None
+
+
+def _range(text: str) -> range | None:
+    first, _, last = text.partition("-")
+    try:
+        return range(int(first), int(last or first) + 1)
+    except ValueError:
+        return None
+
+
+def check(doc: Document, params: Params, context: Context) -> Iterator[Observation]:
+    sensitive = set(params.ports)
+    for node in doc.select("services.*.ports[*]"):
+        binding = parse_port(node.value)
+        if binding is None or binding.host_ip in params.allowed_hosts:
+            continue
+        hits = sorted(sensitive.intersection(binding.container_ports))
+        if hits:
+            service = node.path[1]
+            interfaces = binding.host_ip or "all interfaces"
+            yield Observation(
+                node.path, f"service {service} publishes port {hits[0]} on {interfaces}", str(node.value)
+            )

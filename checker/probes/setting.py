@@ -1,0 +1,65 @@
+"""A condition on settings: env-file keys and compose `environment:` entries.
+
+Every setting whose key matches one of `keys` (globs, case-insensitive) must
+satisfy `op`/`value` (operators as in the `assert` probe). With `required:
+true`, at least one matching key must be set in the document. Values that come
+from an unset `${VAR}` are unknown and are not judged.
+
+Params: keys, exclude, op, value, required, message ({key}, {value}).
+
+Fails (keys: [DEBUG], op: falsy):   DEBUG=true
+Passes:                             DEBUG=false
+"""
+from __future__ import annotations
+
+from typing import Any, Iterator, Literal, Optional
+
+from pydantic import model_validator
+
+from checker.inputs.document import Document
+from checker.models import StrictModel
+from checker.probes import _ops
+from checker.probes._settings import matching, where
+from checker.probes.base import Context, Observation
+from checker.secrets import is_secret_key
+
+NAME = "setting"
+TARGETS = ("env", "compose", "k8s")
+
+
+class Params(StrictModel):
+    keys: list[str]
+    exclude: list[str] = []
+    op: Optional[Literal[tuple(_ops.OPERATORS)]] = None  # type: ignore[valid-type]
+    value: Any = None
+    required: bool = False
+    message: Optional[str] = None
+
+    @model_validator(mode="after")
+    def _consistent(self) -> "Params":
+        if self.op is None and not self.required:
+            raise ValueError("give an `op` to check values, or `required: true`, or both")
+        if self.op in _ops.NEEDS_VALUE and self.value is None:
+            raise ValueError(f"operator {self.op!r} needs a value")
+        if self.op in ("matches", "not_matches"):
+            _ops.compile_pattern(str(self.value))
+        return self
+
+
+def check(doc: Document, params: Params, context: Context) -> Iterator[Observation]:
+    found = list(matching(doc, params.keys, params.exclude))
+    if params.required and not found:
+        yield Observation((), f"none of {', '.join(params.keys)} is set")
+        return
+    if params.op is None:
+        return
+    test = _ops.OPERATORS[params.op]
+    for setting in found:
+        if not setting.resolved or test(setting.value, params.value):
+            continue
+        secret = is_secret_key(setting.key)
+        shown = "(secret)" if secret else repr(setting.value)
+        message = (params.message or "{key} is {value}: {detail}").format(
+            key=where(setting), value=shown, detail=_ops.describe(params.op, params.value)
+        )
+        yield Observation(setting.path, message, setting.value, secret=secret)

@@ -1,0 +1,33 @@
+"""Variables a compose file needs that the env files do not set.
+
+`${VAR:?message}` and `${VAR?message}` make `docker compose up` refuse to
+start when VAR is unset; with `only_required: false`, plain `${VAR}` without a
+default is reported too (Compose substitutes an empty string and warns).
+
+Fails:  services: {app: {image: "app:1.0", environment: {TOKEN: "${TOKEN:?set TOKEN}"}}}
+Passes: services: {app: {image: "app:1.0", environment: {TOKEN: "${TOKEN:-}"}}}
+"""
+from __future__ import annotations
+
+from typing import Iterator
+
+from checker.inputs.document import Document
+from checker.models import StrictModel
+from checker.probes.base import Context, Observation
+
+NAME = "unset-variable"
+TARGETS = ("compose",)
+
+
+class Params(StrictModel):
+    only_required: bool = True
+
+
+def check(doc: Document, params: Params, context: Context) -> Iterator[Observation]:
+    seen: set[str] = set()
+    for name, path, required in doc.unset_variables:
+        if name in seen or (params.only_required and not required):
+            continue
+        seen.add(name)
+        kind = "is required" if required else "is used without a default"
+        yield Observation(path, f"${{{name}}} {kind} but not set in the env file(s) that apply", name)

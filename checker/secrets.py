@@ -1,0 +1,90 @@
+"""What counts as a secret, and how a secret is shown: masked, always.
+
+Probes and the engine share these so that a value a probe treats as secret is
+also one the engine redacts from every message and every output format.
+"""
+from __future__ import annotations
+
+import fnmatch
+import re
+from functools import lru_cache
+from importlib import resources
+from urllib.parse import unquote, urlsplit
+
+SECRET_KEY_GLOBS = (
+    "*PASSWORD*", "*PASSWD*", "*_PSW", "*_PWD", "*SECRET*", "*TOKEN*", "*_KEY",
+    "*APIKEY*", "*API_KEY*", "*PRIVATE_KEY*", "*CREDENTIAL*", "*_DSN", "*AUTH_KEY*",
+)
+# keys that match the globs above but name a public identifier, not a secret
+NOT_SECRET_GLOBS = (
+    "*_KEY_ID", "*PUBLIC_KEY*", "*_KEY_PATH", "*_KEY_FILE", "*PASSWORD_FILE*", "*SECRET_FILE*", "*_FILE",
+    "*_ENABLED", "*_ENABLE", "*_MONTH*", "*_DAYS", "*_SECONDS", "*_EXPIRE*", "*_TTL", "*_COUNT", "*_LENGTH",
+    "*_TIMEOUT", "*_USERS", "*_USER", "*_USERNAME", "*_NAME",
+)
+
+CONNECTION_SCHEMES = (
+    "mongodb", "mongodb+srv", "postgres", "postgresql", "redis", "rediss", "mysql",
+    "mariadb", "amqp", "amqps", "mssql", "sqlserver", "clickhouse", "nats", "kafka",
+)
+_URI = re.compile(r"^(?P<scheme>[a-zA-Z][a-zA-Z0-9+.-]*)://")
+
+
+PLACEHOLDER = re.compile(
+    r"^<.*>$|<[a-z _-]*(replace|change|your|insert|enter|fill)[^>]*>|^your[_-]|[_-]here$|change[_-]?me|replace[_-]?(me|with)"
+    r"|^x{3,}$|^(todo|tbd|fixme|placeholder|dummy|sample|null|none|undefined)$|^\.{3}$|^\*+$",
+    re.IGNORECASE,
+)
+
+
+@lru_cache(maxsize=1)
+def known_weak_values() -> frozenset[str]:
+    """The shipped list of vendor defaults and common weak values, lower-cased."""
+    text = resources.files("checker.probes").joinpath("weak_secrets.txt").read_text(encoding="utf-8")
+    return frozenset(line.strip().lower() for line in text.splitlines() if line.strip() and not line.startswith("#"))
+
+
+def is_placeholder(value: str) -> bool:
+    return PLACEHOLDER.search(value.strip()) is not None
+
+
+@lru_cache(maxsize=4096)
+def key_matches(key: str, globs: tuple[str, ...]) -> bool:
+    upper = key.upper()
+    return any(fnmatch.fnmatchcase(upper, glob.upper()) for glob in globs)
+
+
+def is_secret_key(key: str) -> bool:
+    return key_matches(key, SECRET_KEY_GLOBS) and not key_matches(key, NOT_SECRET_GLOBS)
+
+
+def uri_scheme(value: str) -> str | None:
+    match = _URI.match(value.strip())
+    return match.group("scheme").lower() if match else None
+
+
+def uri_password(value: str) -> str | None:
+    """The password part of a URI, decoded; None when there is none."""
+    try:
+        parts = urlsplit(value.strip())
+        password = parts.password
+    except ValueError:
+        return None
+    return unquote(password) if password else None
+
+
+def mask(value: str) -> str:
+    """A secret as it may be shown: its length and, for long values, a 2-character prefix."""
+    if len(value) >= 12:
+        return f"{value[:2]}{'*' * 6} ({len(value)} chars)"
+    return f"{'*' * 6} ({len(value)} chars)"
+
+
+def mask_uri(value: str) -> str:
+    password = uri_password(value)
+    if not password:
+        return value
+    try:
+        raw_password = urlsplit(value.strip()).password or ""
+    except ValueError:
+        return mask(value)
+    return value.replace(f":{raw_password}@", f":{mask(password)}@", 1)
