@@ -1,0 +1,46 @@
+"""The Python API: what `preflight scan` does, as one call that returns the Report.
+
+    from checker.api import scan_paths
+    report = scan_paths(["deploy/"], env="production", select=["SEC-001"])
+"""
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+from typing import Sequence
+
+from checker.engine.rules import load_rules
+from checker.engine.run import ScanInput, scan
+from checker.engine.select import Selection, select_rules
+from checker.errors import UsageError
+from checker.inputs import attestations as attestation_files
+from checker.inputs.discover import discover
+from checker.inputs.load import LoadOptions, load
+from checker.models import Report
+
+
+def scan_paths(
+    paths: Sequence[str],
+    *,
+    rules: Sequence[str] = (),
+    shipped_rules: bool = True,
+    env: str | None = None,
+    checklists: Sequence[str] = (),
+    select: Sequence[str] = (),
+    skip: Sequence[str] = (),
+    min_severity: str = "info",
+    exclude: Sequence[str] = (),
+    env_files: Sequence[str] = (),
+    attestations: Sequence[str] = (),
+    today: date | None = None,
+) -> Report:
+    missing = [p for p in paths if not Path(p).exists()]
+    if missing:
+        raise UsageError(f"no such file or folder: {missing[0]}")
+    rule_set = load_rules(list(rules), include_shipped=shipped_rules)
+    selected = select_rules(rule_set, Selection(tuple(checklists), tuple(select), tuple(skip), min_severity))
+    candidates = list(discover(list(paths), list(exclude)))
+    loaded = load(candidates, LoadOptions(env, tuple(env_files)))
+    attestation_paths = [Path(p) for p in attestations] or attestation_files.find(list(paths))
+    attested = [a for path in attestation_paths for a in attestation_files.load(path)]
+    return scan(ScanInput(selected, loaded, attested, list(paths), env, rule_set.sha256, today))
