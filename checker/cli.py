@@ -44,6 +44,7 @@ def build_parser() -> argparse.ArgumentParser:
     scan.add_argument("--fail-on", choices=SEVERITIES, help="exit 1 only for failures at or above this (default: info)")
     scan.add_argument("--config", metavar="FILE", help="configuration file (default: ./.preflight.yaml)")
     scan.add_argument("-v", "--verbose", action="store_true", help="also show observed values, waived and manual items")
+    scan.add_argument("-q", "--quiet", action="store_true", help="text output: only failures and errors (for pre-commit)")
 
     rules = commands.add_parser("rules", help="list the rule catalog")
     rules.add_argument("-f", "--format", choices=["text", "json"], default="text")

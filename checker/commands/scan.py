@@ -24,7 +24,7 @@ def run_scan(args: argparse.Namespace) -> int:
         env_files=config.env_files + args.env_file,
         attestations=config.attestations + args.attestations,
     )
-    emit(report, args.format, args.output, verbose=args.verbose)
+    emit(report, args.format, args.output, verbose=args.verbose, quiet=args.quiet)
     return exit_code(report, args.fail_on or config.fail_on)
 
 

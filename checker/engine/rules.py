@@ -11,6 +11,8 @@ from typing import Any, Optional
 
 from pydantic import Field, PrivateAttr, ValidationError, field_validator
 
+import yaml
+
 from checker.errors import InputError, RuleFileError
 from checker.inputs.load import read_text
 from checker.inputs.yaml_source import load_all
@@ -18,6 +20,7 @@ from checker.models import Severity, StrictModel
 from checker.probes import UnknownProbe, get as get_probe
 
 ENVIRONMENTS = ("development", "staging", "production")
+_FastLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 TARGET_KINDS = ("env", "compose", "yaml", "k8s", "dockerfile", "nginx", "project", "live")
 
 
@@ -122,30 +125,54 @@ def load_rules(extra: list[str] = [], include_shipped: bool = True) -> RuleSet:
     return RuleSet(rules, files, digest.hexdigest())
 
 
+class _Positions(dict[Any, Any]):
+    """Source positions of a rule file, computed only when someone asks (an error, a rule's line)."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__()
+        self.text = text
+        self.loaded = False
+
+    def get(self, key: Any, default: Any = None) -> Any:
+        if not self.loaded:
+            self.loaded = True
+            try:
+                self.update(load_all(self.text)[0].positions)
+            except (InputError, IndexError):
+                pass
+        return super().get(key, default)
+
+
 def _load_file(path: Path, text: str) -> list[Rule]:
+    # libyaml builds the data in C; positions (a slower, pure-Python walk) are
+    # computed only if a rule turns out to be invalid.
     try:
-        documents = load_all(text)
-    except InputError as exc:
-        raise RuleFileError(f"{path}:{exc.line or 1}: {exc.message}") from None
+        documents = list(yaml.load_all(text, Loader=_FastLoader))
+    except yaml.YAMLError:
+        try:
+            load_all(text)
+        except InputError as exc:
+            raise RuleFileError(f"{path}:{exc.line or 1}: {exc.message}") from None
+        raise RuleFileError(f"{path}: invalid YAML") from None
     if len(documents) != 1:
         raise RuleFileError(f"{path}: expected one YAML document with `checklist:` and `rules:`")
-    (doc,) = documents
+    data = documents[0]
+    positions = _Positions(text)
     try:
-        checklist = ChecklistFile.model_validate(doc.data)
+        checklist = ChecklistFile.model_validate(data)
     except ValidationError as exc:
-        raise RuleFileError(_explain(path, doc.positions, exc, (), None)) from None
+        raise RuleFileError(_explain(path, positions, exc, (), None)) from None
     rules = []
     for index, raw in enumerate(checklist.rules):
         base = ("rules", index)
         rule_id = str(raw.get("id", f"#{index + 1}")) if isinstance(raw, dict) else f"#{index + 1}"
-        line = doc.positions.get(base, (1, 1))[0]
         try:
             rule = Rule.model_validate(raw)
         except ValidationError as exc:
-            raise RuleFileError(_explain(path, doc.positions, exc, base, rule_id)) from None
+            raise RuleFileError(_explain(path, positions, exc, base, rule_id)) from None
         rule.checklist = checklist.checklist
-        rule.source = f"{path}:{line}"
-        _compile_params(rule, path, doc.positions, base)
+        rule.source = f"{path}#{rule.id}"
+        _compile_params(rule, path, positions, base)
         rules.append(rule)
     return rules
 

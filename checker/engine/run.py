@@ -44,7 +44,8 @@ def scan(given: ScanInput) -> Report:
     today = given.today or date.today()
     documents = given.loaded.documents
     project = Document(
-        "project", "project", {"attestations": given.attestations}, environment=given.environment or "production"
+        "project", "project", {"attestations": given.attestations, "documents": documents},
+        environment=given.environment or "production",
     )
     results: list[Result] = [_input_result(p.file, p.status, p.message, p.line, p.column) for p in given.loaded.problems]
     for doc in documents:
@@ -59,7 +60,7 @@ def scan(given: ScanInput) -> Report:
 
 def run_rule(rule: Rule, documents: list[Document], today: date) -> list[Result]:
     probe = get_probe(rule.probe)
-    context = Context(rule.id, rule.name, today)
+    context = Context(rule.id, rule.name, today, tuple(rule.environments) if rule.environments else None)
     applicable = [d for d in documents if rule.applies_to(d.kind, d.environment)]
     if not applicable:
         return [_result(rule, "skip", "-", message=_skip_reason(rule, documents))]
@@ -74,28 +75,32 @@ def run_rule(rule: Rule, documents: list[Document], today: date) -> list[Result]
             detail = traceback.format_exception_only(type(exc), exc)[-1].strip()
             results.append(_result(rule, "error", doc.path, message=f"probe {rule.probe} failed: {detail}", reason="bug"))
             continue
-        if not observations and doc.kind != "project":
-            results.append(_result(rule, "pass", doc.path, location=Location(file=doc.path)))
+        if not observations:
+            location = Location(file=doc.path) if doc.kind != "project" else None
+            results.append(_result(rule, "pass", doc.path, location=location))
         results.extend(_from_observation(rule, doc, o) for o in observations)
     return results
 
 
-def _from_observation(rule: Rule, doc: Document, observation: Observation) -> Result:
-    position = doc.position(observation.path) if doc.kind != "project" else None
-    location = Location(
-        file=None if doc.kind == "project" else doc.path,
-        line=position[0] if position else None,
-        column=position[1] if position else None,
-        object=format_path(observation.path) or None,
-    )
+def _from_observation(rule: Rule, checked: Document, observation: Observation) -> Result:
+    doc = observation.document or checked
+    location = None
+    if doc.kind != "project":
+        position = doc.position(observation.path)
+        location = Location(
+            file=doc.path,
+            line=position[0] if position else None,
+            column=position[1] if position else None,
+            object=format_path(observation.path) or None,
+        )
     observed = observation.observed
     if observed is not None and observation.secret:
         observed = mask(observed)
     result = _result(
-        rule, observation.status, doc.path, location=location, message=observation.message,
+        rule, observation.status, checked.path, location=location, message=observation.message,
         observed=observed, evidence=observation.evidence or {},
     )
-    if observation.status == "fail":
+    if observation.status == "fail" and location is not None:
         waiver = inline_waiver(doc, location.line, (rule.id, rule.name))
         if waiver:
             result.status, result.waiver = "waived", waiver

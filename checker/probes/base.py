@@ -24,7 +24,8 @@ class Observation(NamedTuple):
     observed: str | None = None  # the offending value; masked by the engine when secret
     secret: bool = False
     evidence: dict[str, Any] | None = None
-    status: str = "fail"  # attestation probes may also say pass / manual
+    status: str = "fail"  # attestation probes may also say pass / manual / skip
+    document: Any = None  # for project-wide probes: the Document the path is in (default: the one checked)
 
 
 class Context(NamedTuple):
@@ -33,6 +34,7 @@ class Context(NamedTuple):
     rule_id: str
     rule_name: str
     today: date
+    environments: tuple[str, ...] | None = None  # the rule's; project-wide probes filter documents by it
 
 
 class Params(StrictModel):

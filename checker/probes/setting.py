@@ -5,6 +5,11 @@ satisfy `op`/`value` (operators as in the `assert` probe). With `required:
 true`, at least one matching key must be set in the document. Values that come
 from an unset `${VAR}` are unknown and are not judged.
 
+With target `project`, the rule looks at every env and compose file in the
+scan whose environment the rule applies to, and `required` means "set in at
+least one of them": right for deployment-wide switches such as rate limiting,
+which one file of many sets (a per-file check would flag every `db.env`).
+
 Params: keys, exclude, op, value, required, message ({key}, {value}).
 
 Fails (keys: [DEBUG], op: falsy):   DEBUG=true
@@ -16,7 +21,7 @@ from typing import Any, Iterator, Literal, Optional
 
 from pydantic import model_validator
 
-from checker.inputs.document import Document
+from checker.inputs.document import Document, Setting
 from checker.models import StrictModel
 from checker.probes import _ops
 from checker.probes._settings import matching, where
@@ -24,7 +29,8 @@ from checker.probes.base import Context, Observation
 from checker.secrets import is_secret_key
 
 NAME = "setting"
-TARGETS = ("env", "compose", "k8s")
+TARGETS = ("env", "compose", "k8s", "project")
+SETTING_KINDS = ("env", "compose", "k8s")
 
 
 class Params(StrictModel):
@@ -47,10 +53,36 @@ class Params(StrictModel):
 
 
 def check(doc: Document, params: Params, context: Context) -> Iterator[Observation]:
+    if doc.kind == "project":
+        yield from _check_project(doc, params, context)
+        return
     found = list(matching(doc, params.keys, params.exclude))
     if params.required and not found:
         yield Observation((), f"none of {', '.join(params.keys)} is set")
         return
+    yield from _check_values(doc, found, params)
+
+
+def _check_project(project: Document, params: Params, context: Context) -> Iterator[Observation]:
+    documents = [
+        d for d in project.data.get("documents", [])
+        if d.kind in SETTING_KINDS and (context.environments is None or d.environment in context.environments)
+    ]
+    if not documents:
+        scope = f"{'/'.join(context.environments)} " if context.environments else ""
+        yield Observation((), f"no {scope}env or compose file in scope", status="skip")
+        return
+    found = [(d, s) for d in documents for s in matching(d, params.keys, params.exclude)]
+    if params.required and not found:
+        names = ", ".join(d.path for d in documents[:3]) + (" ..." if len(documents) > 3 else "")
+        yield Observation((), f"none of {', '.join(params.keys)} is set in any file in scope ({names})")
+        return
+    for doc in documents:
+        for observation in _check_values(doc, [s for d, s in found if d is doc], params):
+            yield observation._replace(document=doc)
+
+
+def _check_values(doc: Document, found: list[Setting], params: Params) -> Iterator[Observation]:
     if params.op is None:
         return
     test = _ops.OPERATORS[params.op]

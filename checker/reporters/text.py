@@ -1,70 +1,72 @@
 """Terminal output: failures grouped by checklist and rule, then a summary table and the score.
 
-Colour only on a terminal and when NO_COLOR is unset; otherwise plain ASCII,
-so logs and pre-commit output stay readable.
+Colour (through rich) only on a terminal with NO_COLOR unset. Otherwise plain
+ASCII built without importing rich, so pre-commit and CI logs stay readable
+and a one-file scan does not pay for rich's start-up.
 """
 from __future__ import annotations
 
 import io
-from typing import Any
+from typing import Any, Callable
 
 from checker.models import STATUSES, Report, Result, severity_rank
 
 FORMAT, SUFFIX = "text", ".txt"
 SEVERITY_STYLE = {"critical": "bold red", "high": "red", "medium": "yellow", "low": "cyan", "info": "dim"}
-SHOWN = ("fail", "error")
+MARKS = {"fail": "FAIL", "error": "ERROR", "waived": "WAIVED", "manual": "MANUAL"}
+Paint = Callable[[str, str], str]
 
 
-def render(report: Report, color: bool = False, verbose: bool = False, width: int = 110, **_: Any) -> str:
-    from rich import box
-    from rich.console import Console
-    from rich.markup import escape
-    from rich.table import Table
-
-    out = io.StringIO()
-    console = Console(file=out, force_terminal=color, no_color=not color, width=width, highlight=False, emoji=False, soft_wrap=True)
-    files = len({r.target for r in report.results if r.location and r.location.file})
-    environment = report.environment or "inferred per file (default production)"
-    console.print(f"[bold]preflight {report.tool.version}[/] - {files} file(s) - environment: {environment}")
-
-    for checklist, results in report.by_checklist():
-        shown = [r for r in results if r.status in SHOWN or (verbose and r.status in ("waived", "manual"))]
-        if not shown:
-            continue
-        console.print()
-        console.print(f"[bold underline]{checklist.upper()}[/]")
-        for rule_id, group in _by_rule(shown):
-            first = group[0]
-            style = SEVERITY_STYLE[first.severity]
-            mark = {"fail": "FAIL", "error": "ERROR", "waived": "WAIVED", "manual": "MANUAL"}[first.status]
-            console.print(f" [{style}]{mark:<6} {first.severity.upper():<8}[/] [bold]{rule_id}[/] {first.rule_name}: {escape(first.title)}")
-            for result in group:
-                where = str(result.location) if result.location else result.target
-                console.print(f"    {escape(where)}  {escape(result.message)}")
-                if result.observed is not None and verbose:
-                    console.print(f"      observed: {escape(result.observed)}")
-            if first.remediation and first.status == "fail":
-                console.print(f"    [dim]fix:[/] {escape(first.remediation)}")
-
-    manual = sorted({r.rule_id for r in report.results if r.status == "manual"})
-    if manual and not verbose:
-        console.print()
-        console.print(f"{len(manual)} item(s) need a human attestation (see `preflight explain ID`): {', '.join(manual)}")
-
-    console.print()
-    table = Table(box=box.SIMPLE if color else box.ASCII, title="Summary", title_justify="left")
-    table.add_column("checklist")
-    columns = [s for s in STATUSES if any(s in c for c in report.summary.counts.values())]
-    for status in columns:
-        table.add_column(status, justify="right")
-    for checklist, counts in report.summary.counts.items():
-        table.add_row(checklist, *(str(counts.get(s, 0)) for s in columns))
-    console.print(table)
+def render(report: Report, color: bool = False, verbose: bool = False, quiet: bool = False, **_: Any) -> str:
+    """`quiet`: only the failures and errors, nothing when there are none (pre-commit)."""
+    paint = _rich_paint() if color else (lambda text, style: text)
+    lines = _body(report, paint, verbose, quiet)
+    if quiet:
+        text = "\n".join(lines[1:]).strip("\n")
+        return (_to_ansi(text + "\n") if color else text + "\n") if text else ""
+    rows = [[checklist] + [str(counts.get(s, 0)) for s in _columns(report)] for checklist, counts in report.summary.counts.items()]
+    header = ["checklist"] + _columns(report)
+    table = _rich_table(header, rows) if color else _ascii_table(header, rows)
     failed = ", ".join(
         f"{n} {s}" for s, n in sorted(report.summary.failed_by_severity.items(), key=lambda kv: -severity_rank(kv[0]))
     )
-    console.print(f"Readiness: [bold]{report.summary.score}/100 ({report.summary.grade})[/]" + (f" - failed: {failed}" if failed else ""))
-    return out.getvalue()
+    score = paint(f"{report.summary.score}/100 ({report.summary.grade})", "bold")
+    lines += ["", "Summary", table, f"Readiness: {score}" + (f" - failed: {failed}" if failed else "")]
+    text = "\n".join(lines) + "\n"
+    return _to_ansi(text) if color else text
+
+
+def _body(report: Report, paint: Paint, verbose: bool, quiet: bool = False) -> list[str]:
+    files = len({r.target for r in report.results if r.location and r.location.file})
+    environment = report.environment or "inferred per file (default production)"
+    lines = [f"{paint('preflight ' + report.tool.version, 'bold')} - {files} file(s) - environment: {environment}"]
+    shown_statuses = ("fail", "error", "waived", "manual") if verbose else ("fail", "error")
+    for checklist, results in report.by_checklist():
+        shown = [r for r in results if r.status in shown_statuses]
+        if not shown:
+            continue
+        lines += ["", paint(checklist.upper(), "bold underline")]
+        for rule_id, group in _by_rule(shown):
+            first = group[0]
+            label = paint(f"{MARKS[first.status]:<6} {first.severity.upper():<8}", SEVERITY_STYLE[first.severity])
+            lines.append(f" {label} {paint(rule_id, 'bold')} {first.rule_name}: {first.title}")
+            for result in group:
+                where = str(result.location) if result.location else result.target
+                lines.append(f"    {where}  {result.message}")
+                if result.observed is not None and verbose:
+                    lines.append(f"      observed: {result.observed}")
+                if result.waiver is not None:
+                    lines.append(f"      waived ({result.waiver.source}): {result.waiver.reason}")
+            if first.remediation and first.status == "fail":
+                lines.append(f"    {paint('fix:', 'dim')} {first.remediation}")
+    manual = sorted({r.rule_id for r in report.results if r.status == "manual"})
+    if manual and not verbose and not quiet:
+        lines += ["", f"{len(manual)} item(s) need a human attestation (see `preflight explain ID`): {', '.join(manual)}"]
+    return lines
+
+
+def _columns(report: Report) -> list[str]:
+    return [s for s in STATUSES if any(s in c for c in report.summary.counts.values())]
 
 
 def _by_rule(results: list[Result]) -> list[tuple[str, list[Result]]]:
@@ -72,3 +74,53 @@ def _by_rule(results: list[Result]) -> list[tuple[str, list[Result]]]:
     for result in sorted(results, key=lambda r: (-severity_rank(r.severity), r.rule_id)):
         groups.setdefault(result.rule_id, []).append(result)
     return list(groups.items())
+
+
+def _ascii_table(header: list[str], rows: list[list[str]]) -> str:
+    widths = [max(len(row[i]) for row in [header] + rows) for i in range(len(header))]
+
+    def line(cells: list[str]) -> str:
+        return "| " + " | ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(cells, widths))) + " |"
+
+    rule = "+-" + "-+-".join("-" * w for w in widths) + "-+"
+    return "\n".join([rule, line(header), rule] + [line(r) for r in rows] + [rule])
+
+
+# --- colour, through rich, imported only when used -------------------------------------
+
+_MARKUP = "\x00"  # placeholder around styled spans until rich renders them
+
+
+def _rich_paint() -> Paint:
+    from rich.markup import escape
+
+    return lambda text, style: f"{_MARKUP}[{style}]{_MARKUP}{escape(text)}{_MARKUP}[/]{_MARKUP}"
+
+
+def _rich_table(header: list[str], rows: list[list[str]]) -> str:
+    from rich import box
+    from rich.table import Table
+
+    from rich.console import Console
+
+    table = Table(*header, box=box.SIMPLE)
+    for row in rows:
+        table.add_row(*row)
+    out = io.StringIO()
+    Console(file=out, force_terminal=True, width=100).print(table)
+    return out.getvalue().rstrip("\n")
+
+
+def _to_ansi(text: str) -> str:
+    """Render the styled spans; everything outside them is printed verbatim."""
+    from rich.console import Console
+    from rich.markup import escape
+    from rich.text import Text
+
+    out = io.StringIO()
+    console = Console(file=out, force_terminal=True, highlight=False, emoji=False, soft_wrap=True)
+    for line in text.split("\n"):
+        parts = line.split(_MARKUP)
+        markup = "".join(part if i % 2 else escape(part) for i, part in enumerate(parts))
+        console.print(Text.from_markup(markup) if _MARKUP in line else Text(line), end="\n")
+    return out.getvalue()
