@@ -116,10 +116,11 @@ def load_rules(extra: list[str] = [], include_shipped: bool = True) -> RuleSet:
     for path in files:
         text = read_text(path)
         digest.update(path.name.encode() + b"\0" + text.encode() + b"\0")
-        for rule in _load_file(path, text):
-            for key in (rule.id, rule.name):
+        for index, rule in enumerate(_load_file(path, text)):
+            for key, field in ((rule.id, "id"), (rule.name, "name")):
                 if key in seen:
-                    raise RuleFileError(f"{rule.source}: rule {rule.id}: {key!r} is already used by {seen[key]}")
+                    line = _Positions(text).get(("rules", index, field), (0,))[0]
+                    raise RuleFileError(f"{path}:{line}: rule {rule.id}: field {field}: {key!r} is already used by {seen[key]}")
                 seen[key] = rule.source
             rules.append(rule)
     return RuleSet(rules, files, digest.hexdigest())

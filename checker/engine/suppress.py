@@ -19,6 +19,8 @@ def inline_waiver(doc: Document, line: int | None, keys: tuple[str, str]) -> Wai
     lines = doc.lines()
     for number in (line, line - 1):
         if 1 <= number <= len(lines):
+            if number != line and not lines[number - 1].lstrip().startswith("#"):
+                continue  # the line above counts only as a comment of its own, not another line's trailing one
             match = _IGNORE.search(lines[number - 1])
             if match and {k.strip() for k in match.group("keys").split(",")} & set(keys):
                 return Waiver(source="inline", reason=match.group("reason").strip() or "(no reason given)")

@@ -5,7 +5,8 @@
       - rule: BAK-004                    # rule id or name
         by: Jane Doe <jane@example.com>
         date: 2026-10-01                 # when the work was done
-        evidence: docs/restore-test-2026-10-01.md   # a path (relative to this file) or a URL
+        evidence: docs/restore-test-2026-10-01.md   # a URL, or a path relative to the folder that holds
+                                                    # .preflight/ (else to this file's folder)
         expires: 2027-01-01              # optional; the rule's max_age_days applies too
         environments: [production]       # optional; default: every environment
         note: Restored last night's dump into staging; 14 min.
@@ -49,7 +50,10 @@ class Attestation(StrictModel):
 
 
 class AttestationFile(StrictModel):
-    attestations: list[Attestation] = []
+    attestations: Optional[list[Attestation]] = None  # an empty `attestations:` (all commented out) is no attestation
+
+    def entries(self) -> list[Attestation]:
+        return self.attestations or []
 
 
 def find(scan_paths: list[str]) -> list[Path]:
@@ -82,7 +86,7 @@ def load(path: Path) -> list[Attestation]:
         line = document.positions.get(location[:3]) or document.positions.get(location[:2]) or (1, 1)
         field = ".".join(str(p) for p in location)
         raise UsageError(f"{where}:{line[0]}: attestation field {field}: {error['msg']}") from None
-    for index, attestation in enumerate(parsed.attestations):
+    for index, attestation in enumerate(parsed.entries()):
         attestation.file = where
         attestation.line = document.positions.get(("attestations", index), (1, 1))[0]
-    return parsed.attestations
+    return parsed.entries()

@@ -32,6 +32,7 @@ def build(doc: Document, variables: Mapping[str, str]) -> None:
     """Interpolate and normalise `doc` in place, and fill in its settings."""
     raw = doc.data
     doc.data = _interpolate_tree(raw, (), variables, doc)
+    unset = {path for _, path, _ in doc.unset_variables}
     services = doc.data.get("services") if isinstance(doc.data, dict) else None
     raw_services = raw.get("services") if isinstance(raw, dict) else None
     if not isinstance(services, dict) or not isinstance(raw_services, dict):
@@ -40,7 +41,7 @@ def build(doc: Document, variables: Mapping[str, str]) -> None:
         if not isinstance(service, dict) or "environment" not in service:
             continue
         raw_env = raw_services.get(name, {}).get("environment") if isinstance(raw_services.get(name), dict) else None
-        environment, settings = _environment(name, service["environment"], raw_env, doc.positions)
+        environment, settings = _environment(name, service["environment"], raw_env, doc.positions, unset)
         service["environment"] = environment
         doc.settings.extend(settings)
     doc.meta["env_files"] = _env_files(services)
@@ -62,8 +63,9 @@ def _interpolate_tree(value: Any, path: Path, variables: Mapping[str, str], doc:
 
 
 def _environment(
-    service: str, environment: Any, raw_environment: Any, positions: dict[Path, Position]
+    service: str, environment: Any, raw_environment: Any, positions: dict[Path, Position], unset: set[Path]
 ) -> tuple[dict[str, str | None], list[Setting]]:
+    """A service's environment as a map, and its settings; a value that needed an unset ${VAR} is unknown."""
     base: Path = ("services", service, "environment")
     mapping: dict[str, str | None] = {}
     settings: list[Setting] = []
@@ -76,21 +78,16 @@ def _environment(
             mapping[key] = value if has_value else None
             if base + (index,) in positions:
                 positions[base + (key,)] = positions[base + (index,)]
-            settings.append(Setting(key, value, raw_value, base + (key,), bool(has_value) and _resolved(raw_value, value), service))
+            resolved = bool(has_value) and base + (index,) not in unset
+            settings.append(Setting(key, value, raw_value, base + (key,), resolved, service))
     elif isinstance(environment, dict):
         for key, value in environment.items():
             raw_value = raw_environment.get(key) if isinstance(raw_environment, dict) else value
             text = _text(value)
             mapping[str(key)] = None if value is None else text
-            settings.append(
-                Setting(str(key), text, _text(raw_value), base + (key,), value is not None and _resolved(_text(raw_value), text), service)
-            )
+            resolved = value is not None and base + (key,) not in unset
+            settings.append(Setting(str(key), text, _text(raw_value), base + (key,), resolved, service))
     return mapping, settings
-
-
-def _resolved(raw: str, value: str) -> bool:
-    # a reference that interpolated to nothing is unknown, not empty
-    return not ("$" in raw and raw.replace("$$", "") != raw.replace("$$", "").replace("$", "") and value == "")
 
 
 def _text(value: Any) -> str:

@@ -36,7 +36,9 @@ def parse_env(text: str, outer: dict[str, str] | None = None) -> ParsedEnv:
     entries: list[EnvEntry] = []
     errors: list[InputError] = []
     for binding in parse_stream(io.StringIO(text)):
-        line = binding.original.line
+        original = binding.original.string
+        # python-dotenv counts blank lines before a binding as part of it: the key is on a later line
+        line = binding.original.line + original[: len(original) - len(original.lstrip())].count("\n")
         if binding.error:
             snippet = binding.original.string.strip().splitlines()[0][:60] if binding.original.string.strip() else ""
             errors.append(InputError(f"malformed line (expected KEY=value): {snippet!r}", line))

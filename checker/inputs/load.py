@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import codecs
 import re
+import stat
 from pathlib import Path
 from typing import NamedTuple
 
@@ -78,7 +79,10 @@ class _Skip(Exception):
 
 def read_text(path: Path) -> str:
     try:
-        size = path.stat().st_size
+        info = path.stat()
+        if not stat.S_ISREG(info.st_mode):  # a FIFO or device named on the command line would block or never end
+            raise InputError("not a regular file (FIFO, socket or device): not read")
+        size = info.st_size
         if size > MAX_FILE_BYTES:
             raise InputError(f"file is {size / 1048576:.1f} MiB, over the {MAX_FILE_BYTES // 1048576} MiB limit")
         data = path.read_bytes()

@@ -40,7 +40,9 @@ def check(doc: Document, params: Params, context: Context) -> Iterator[Observati
         hint = f" ({params.hint})" if params.hint else ""
         yield Observation((), f"no attestation yet{hint}", status="manual")
         return
-    latest = max(entries, key=lambda a: a.date)
+    # an in-date entry with its evidence wins over newer unusable ones; else report the newest
+    usable = [a for a in entries if not _expired(a, params, context.today) and _evidence_exists(a)]
+    latest = max(usable or entries, key=lambda a: a.date)
     evidence = {"by": latest.by, "date": latest.date.isoformat(), "evidence": latest.evidence,
                 "note": latest.note, "attestation_file": f"{latest.file}:{latest.line}"}
     expiry = _expiry(latest, params)
@@ -58,6 +60,11 @@ def _expiry(attestation: Attestation, params: Params) -> date | None:
     if params.max_age_days is not None:
         limits.append(attestation.date + timedelta(days=params.max_age_days))
     return min(limits) if limits else None
+
+
+def _expired(attestation: Attestation, params: Params, today: date) -> bool:
+    expiry = _expiry(attestation, params)
+    return expiry is not None and expiry < today
 
 
 def _evidence_exists(attestation: Attestation) -> bool:

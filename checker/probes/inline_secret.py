@@ -3,7 +3,8 @@
 A compose file is committed and shared; a literal secret in it is in every
 clone and every image of the repository's history. Secret-looking keys should
 take their value from `${VAR}` (an env file kept out of git) or use Compose
-`secrets:`. Empty values and `${VAR}` references pass.
+`secrets:`. Empty values and `${VAR}` references pass; a literal default
+(`${VAR:-s3cr3t}`) or a literal around a reference is committed all the same.
 
 Fails:  services: {db: {image: "postgres:16", environment: {POSTGRES_PASSWORD: s3cr3tValue}}}
 Passes: services: {db: {image: "postgres:16", environment: {POSTGRES_PASSWORD: "${POSTGRES_PASSWORD}"}}}
@@ -13,6 +14,7 @@ from __future__ import annotations
 from typing import Iterator
 
 from checker.inputs.document import Document
+from checker.inputs.interpolate import interpolate
 from checker.probes._settings import where
 from checker.probes.base import Context, Observation, Params
 from checker.secrets import CONNECTION_SCHEMES, is_secret_key, uri_password, uri_scheme
@@ -23,8 +25,8 @@ TARGETS = ("compose",)
 
 def check(doc: Document, params: Params, context: Context) -> Iterator[Observation]:
     for setting in doc.settings:
-        raw = setting.raw.strip()
-        if not raw or "$" in raw:
+        raw = interpolate(setting.raw, {}).value.strip()  # what is left with no variable set: the literal part
+        if not raw:
             continue
         if is_secret_key(setting.key):
             yield Observation(setting.path, f"{where(setting)} is written inline", raw, secret=True)

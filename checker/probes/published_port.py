@@ -39,10 +39,8 @@ class Binding(NamedTuple):
 
 
 def parse_port(entry: Any) -> Binding | None:
-    """A ports entry as (host ip, container ports); None when nothing is published."""
-    if isinstance(entry, dict):
-        if entry.get("published") in (None, ""):
-            return None
+    """A ports entry as (host ip, container ports); None when it cannot be read."""
+    if isinstance(entry, dict):  # without `published`, Compose picks a random host port: still published
         target = _range(str(entry.get("target", "")))
         return Binding(str(entry.get("host_ip") or ""), target) if target else None
     text = str(entry).split("/")[0].strip()
@@ -76,6 +74,5 @@ def check(doc: Document, params: Params, context: Context) -> Iterator[Observati
         if hits:
             service = node.path[1]
             interfaces = binding.host_ip or "all interfaces"
-            yield Observation(
-                node.path, f"service {service} publishes port {hits[0]} on {interfaces}", str(node.value)
-            )
+            shown = ", ".join(f"{k}: {v}" for k, v in node.value.items()) if isinstance(node.value, dict) else str(node.value)
+            yield Observation(node.path, f"service {service} publishes port {hits[0]} on {interfaces}", shown)
