@@ -19,11 +19,12 @@ class RuleFileError(PreflightError):
 class InputError(Exception):
     """A scanned file cannot be read or parsed; becomes an `error` result."""
 
-    def __init__(self, message: str, line: int | None = None, column: int | None = None) -> None:
+    def __init__(self, message: str, line: int | None = None, column: int | None = None, reason: str = "unparsable") -> None:
         super().__init__(message)
         self.message = message
         self.line = line
         self.column = column
+        self.reason = reason  # one of models.ErrorReason
 
 
 class ProbeError(Exception):

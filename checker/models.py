@@ -16,7 +16,7 @@ Severity = Literal["info", "low", "medium", "high", "critical"]
 SEVERITIES: tuple[Severity, ...] = ("info", "low", "medium", "high", "critical")
 Status = Literal["pass", "fail", "error", "skip", "manual", "waived"]
 STATUSES: tuple[Status, ...] = ("pass", "fail", "error", "skip", "manual", "waived")
-ErrorReason = Literal["unreachable", "timeout", "unparsable", "bad-params", "bug", "too-large"]
+ErrorReason = Literal["unreachable", "timeout", "unparsable", "unreadable", "bad-params", "bug", "too-large"]
 
 
 def severity_rank(severity: str) -> int:

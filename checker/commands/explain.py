@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import argparse
 import inspect
+import re
 import sys
+from pathlib import Path
 
 from checker.engine.rules import load_rules
 from checker.errors import UsageError
@@ -42,9 +44,20 @@ def run_explain(args: argparse.Namespace) -> int:
     probe_doc = inspect.getdoc(get_probe(rule.probe)) or ""
     params = rule.with_
     lines += ["", f"## Probe `{rule.probe}`" + (f" with {params}" if params else ""), probe_doc]
-    lines += ["", f"Defined in {rule.source}"]
+    lines += ["", f"Defined in {_where(rule.source, rule.id)}"]
     sys.stdout.write("\n".join(lines) + "\n")
     return 0
+
+
+def _where(source: str, rule_id: str) -> str:
+    """file:line of the rule's `id:` (rule loading skips positions for speed)."""
+    path = source.split("#", 1)[0]
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except OSError:
+        return source
+    match = re.search(rf"^\s*-?\s*id:\s*['\"]?{re.escape(rule_id)}['\"]?\s*$", text, re.MULTILINE)
+    return f"{path}:{text.count(chr(10), 0, match.start()) + 1}" if match else source
 
 
 def _indent(text: str) -> str:

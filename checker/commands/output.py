@@ -11,7 +11,7 @@ from checker.reporters import get as get_reporter
 
 
 def use_color() -> bool:
-    return sys.stdout.isatty() and "NO_COLOR" not in os.environ and os.environ.get("TERM") != "dumb"
+    return sys.stdout.isatty() and not os.environ.get("NO_COLOR") and os.environ.get("TERM") != "dumb"
 
 
 def emit(report: Report, fmt: str, output: str | None, **options: Any) -> None:

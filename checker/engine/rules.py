@@ -6,6 +6,7 @@ the field; the CLI turns it into exit code 2.
 from __future__ import annotations
 
 import hashlib
+import re
 from pathlib import Path
 from typing import Any, Optional
 
@@ -21,6 +22,7 @@ from checker.probes import UnknownProbe, get as get_probe
 
 ENVIRONMENTS = ("development", "staging", "production")
 _FastLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_ANCHOR = re.compile(r"(^|[\s\[{,:-])&[^\s]")
 TARGET_KINDS = ("env", "compose", "yaml", "k8s", "dockerfile", "nginx", "project", "live")
 
 
@@ -148,7 +150,12 @@ def _load_file(path: Path, text: str) -> list[Rule]:
     # libyaml builds the data in C; positions (a slower, pure-Python walk) are
     # computed only if a rule turns out to be invalid.
     try:
-        documents = list(yaml.load_all(text, Loader=_FastLoader))
+        if _ANCHOR.search(text):  # aliases: take the bounded loader (alias-bomb limits), not the fast one
+            documents = [d.data for d in load_all(text)]
+        else:
+            documents = list(yaml.load_all(text, Loader=_FastLoader))
+    except InputError as exc:
+        raise RuleFileError(f"{path}:{exc.line or 1}: {exc.message}") from None
     except yaml.YAMLError:
         try:
             load_all(text)

@@ -47,7 +47,9 @@ def scan(given: ScanInput) -> Report:
         "project", "project", {"attestations": given.attestations, "documents": documents},
         environment=given.environment or "production",
     )
-    results: list[Result] = [_input_result(p.file, p.status, p.message, p.line, p.column) for p in given.loaded.problems]
+    results: list[Result] = [
+        _input_result(p.file, p.status, p.message, p.line, p.column, p.reason) for p in given.loaded.problems
+    ]
     for doc in documents:
         for error in doc.meta.get("parse_errors", []):
             results.append(_input_result(doc.path, "error", error.message, error.line, error.column))
@@ -123,12 +125,14 @@ def _skip_reason(rule: Rule, documents: list[Document]) -> str:
     return f"applies to {', '.join(rule.environments or [])}; inputs are {', '.join(environments)}"
 
 
-def _input_result(file: str, status: str, message: str, line: int | None, column: int | None) -> Result:
+def _input_result(
+    file: str, status: str, message: str, line: int | None, column: int | None, reason: str | None = None
+) -> Result:
     rule_id, name, checklist, title = INPUT_RULE
     return Result(
         rule_id=rule_id, rule_name=name, checklist=checklist, title=title, severity="high", status=status,
         target=file, location=Location(file=file, line=line, column=column), message=message,
-        reason="unparsable" if status == "error" else None,
+        reason=(reason or "unparsable") if status == "error" else None,
     )
 
 

@@ -21,11 +21,15 @@ _WORDS = {
 }
 
 
+# a folder called `ci/`, `test/` or `local/` holds tooling more often than an environment's files
+_FOLDER_WORDS = {"production", "prod", "prd", "staging", "stage", "stg", "preprod", "development", "dev"}
+
+
 def infer(path: str) -> str | None:
     """From the file name, else its own folder's name (not higher: `tests/` is no environment)."""
     pure = PurePath(path)
-    for part in (pure.name, pure.parent.name):
+    for part, allowed in ((pure.name, _WORDS.keys()), (pure.parent.name, _FOLDER_WORDS)):
         for word in re.split(r"[._\-]", part.lower()):
-            if word in _WORDS:
+            if word in allowed:
                 return _WORDS[word]
     return None

@@ -26,6 +26,7 @@ class Problem(NamedTuple):
     message: str
     line: int | None = None
     column: int | None = None
+    reason: str | None = None  # for errors: unparsable | too-large | unreadable
 
 
 class LoadOptions(NamedTuple):
@@ -57,7 +58,7 @@ def load(candidates: list[Candidate], options: LoadOptions = LoadOptions()) -> L
             text = read_text(candidate.path)
             new = _parse(candidate, text, options)
         except InputError as exc:
-            problems.append(Problem(candidate.display, "error", exc.message, exc.line, exc.column))
+            problems.append(Problem(candidate.display, "error", exc.message, exc.line, exc.column, exc.reason))
             continue
         except _Skip as skip:
             problems.append(Problem(candidate.display, "skip", str(skip)))
@@ -81,13 +82,13 @@ def read_text(path: Path) -> str:
     try:
         info = path.stat()
         if not stat.S_ISREG(info.st_mode):  # a FIFO or device named on the command line would block or never end
-            raise InputError("not a regular file (FIFO, socket or device): not read")
+            raise InputError("not a regular file (FIFO, socket or device): not read", reason="unreadable")
         size = info.st_size
         if size > MAX_FILE_BYTES:
-            raise InputError(f"file is {size / 1048576:.1f} MiB, over the {MAX_FILE_BYTES // 1048576} MiB limit")
+            raise InputError(f"file is {size / 1048576:.1f} MiB, over the {MAX_FILE_BYTES // 1048576} MiB limit", reason="too-large")
         data = path.read_bytes()
     except OSError as exc:
-        raise InputError(f"cannot read: {exc.strerror or exc}") from None
+        raise InputError(f"cannot read: {exc.strerror or exc}", reason="unreadable") from None
     return decode(data)
 
 

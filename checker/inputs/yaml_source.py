@@ -52,8 +52,8 @@ def load_all(text: str) -> list[YamlDocument]:
         raise InputError(f"invalid YAML: {exc}") from None
     documents = []
     for node in nodes:
-        if node is None:
-            continue
+        if node is None or (isinstance(node, yaml.ScalarNode) and node.tag.endswith(":null") and node.value in ("", "~", "null")):
+            continue  # an empty document (a trailing `---`) holds nothing to check
         builder = _Builder()
         try:
             data = builder.build(node, (), 0)

@@ -2,8 +2,10 @@
 
 Every setting whose key matches one of `keys` (globs, case-insensitive) must
 satisfy `op`/`value` (operators as in the `assert` probe). With `required:
-true`, at least one matching key must be set in the document. Values that come
-from an unset `${VAR}` are unknown and are not judged.
+true`, at least one matching key must be set in the document; with `required:
+each`, every key listed (plain names, no globs) must be set, and each missing
+one is its own finding. Values that come from an unset `${VAR}` are unknown and
+are not judged.
 
 With target `project`, the rule looks at every env and compose file in the
 scan whose environment the rule applies to, and `required` means "set in at
@@ -17,7 +19,7 @@ Passes:                             DEBUG=false
 """
 from __future__ import annotations
 
-from typing import Any, Iterator, Literal, Optional
+from typing import Any, Iterator, Literal, Optional, Union
 
 from pydantic import model_validator
 
@@ -38,7 +40,7 @@ class Params(StrictModel):
     exclude: list[str] = []
     op: Optional[Literal[tuple(_ops.OPERATORS)]] = None  # type: ignore[valid-type]
     value: Any = None
-    required: bool = False
+    required: Union[bool, Literal["each"]] = False
     message: Optional[str] = None
 
     @model_validator(mode="after")
@@ -49,6 +51,8 @@ class Params(StrictModel):
             raise ValueError(f"operator {self.op!r} needs a value")
         if self.op in ("matches", "not_matches"):
             _ops.compile_pattern(str(self.value))
+        if self.required == "each" and any(c in key for key in self.keys for c in "*?["):
+            raise ValueError("`required: each` takes plain key names, not globs")
         return self
 
 
@@ -57,7 +61,12 @@ def check(doc: Document, params: Params, context: Context) -> Iterator[Observati
         yield from _check_project(doc, params, context)
         return
     found = list(matching(doc, params.keys, params.exclude))
-    if params.required and not found:
+    if params.required == "each":
+        present = {s.key.upper() for s in found}
+        for key in params.keys:
+            if key.upper() not in present:
+                yield Observation((), f"{key} is not set", key)
+    elif params.required and not found:
         yield Observation((), f"none of {', '.join(params.keys)} is set")
         return
     yield from _check_values(doc, found, params)
@@ -73,7 +82,12 @@ def _check_project(project: Document, params: Params, context: Context) -> Itera
         yield Observation((), f"no {scope}env or compose file in scope", status="skip")
         return
     found = [(d, s) for d in documents for s in matching(d, params.keys, params.exclude)]
-    if params.required and not found:
+    if params.required == "each":
+        present = {s.key.upper() for _, s in found}
+        for key in params.keys:
+            if key.upper() not in present:
+                yield Observation((), f"{key} is not set in any file in scope")
+    elif params.required and not found:
         names = ", ".join(d.path for d in documents[:3]) + (" ..." if len(documents) > 3 else "")
         yield Observation((), f"none of {', '.join(params.keys)} is set in any file in scope ({names})")
         return

@@ -118,7 +118,7 @@ def test_given_value_both_placeholder_and_default_then_only_default_rule_reports
 
 def test_given_template_placeholders_then_each_fails_on_its_line() -> None:
     results = run_rule("SEC-002", FIXTURES / "SEC-002" / "fail-template-placeholders.env")
-    assert _failures(results) == [(5, "SECRET_KEY"), (7, "STRIPE_API_KEY")]
+    assert _failures(results) == [(6, "SECRET_KEY"), (7, "STRIPE_API_KEY")]
     assert [r.message for r in results] == [
         "SECRET_KEY is a template placeholder", "STRIPE_API_KEY is a template placeholder",
     ]
