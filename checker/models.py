@@ -1,14 +1,20 @@
-"""Data that crosses a boundary: results and reports out, as pydantic models.
+"""Data that crosses a boundary: results and reports out; the shape of rule files and params in.
 
-The JSON report is `Report.model_dump_json()`; every other format is rendered
-from a `Report`, so a saved JSON file re-renders without re-scanning.
+These are plain dataclasses, so a scan never has to import pydantic: a
+one-file pre-commit run pays only for what it uses. pydantic validates the
+same classes (no mirror models) at the boundaries where outside data comes in:
+rule files (`validate`, on a cold rule cache), attestation and config files,
+and `Report.from_json` for a saved report. Every boundary class sets
+`__pydantic_config__ = STRICT`: unknown fields are errors, and a field named
+with a trailing underscore (`with_`, `not_`) is written without it.
 """
 from __future__ import annotations
 
+import dataclasses
+import json
 from collections import Counter
-from typing import Any, Literal
-
-from pydantic import BaseModel, ConfigDict
+from dataclasses import dataclass, field
+from typing import Any, Literal, TypeVar
 
 SCHEMA_VERSION = "1.0"
 
@@ -19,17 +25,40 @@ STATUSES: tuple[Status, ...] = ("pass", "fail", "error", "skip", "manual", "waiv
 ErrorReason = Literal["unreachable", "timeout", "unparsable", "unreadable", "bad-params", "bug", "too-large"]
 
 
+def _alias(name: str) -> str:
+    return name.rstrip("_")
+
+
+STRICT: dict[str, Any] = {"extra": "forbid", "alias_generator": _alias}
+T = TypeVar("T")
+
+
+def validate(cls: type[T], data: Any) -> T:
+    """Validate outside data into `cls` with pydantic (imported here, on first use only).
+
+    Raises pydantic.ValidationError; callers turn it into a one-line error naming file, line and field.
+    """
+    from pydantic import TypeAdapter
+
+    return TypeAdapter(cls).validate_python(data)
+
+
+def error_message(error: Any) -> str:
+    """The message of one pydantic error, in our words where pydantic's are obscure."""
+    if error["type"] in ("extra_forbidden", "unexpected_keyword_argument"):
+        return "unknown field"
+    if error["type"] in ("missing", "missing_argument", "missing_keyword_argument"):
+        return "required field is missing"
+    return str(error["msg"]).removeprefix("Value error, ")
+
+
 def severity_rank(severity: str) -> int:
     return SEVERITIES.index(severity)  # type: ignore[arg-type]
 
 
-class StrictModel(BaseModel):
-    """Base for every model that crosses a boundary: unknown fields are errors."""
-
-    model_config = ConfigDict(extra="forbid")
-
-
-class Location(StrictModel):
+@dataclass
+class Location:
+    __pydantic_config__ = STRICT
     file: str | None = None
     line: int | None = None
     column: int | None = None
@@ -45,46 +74,55 @@ class Location(StrictModel):
         return where
 
 
-class Waiver(StrictModel):
+@dataclass
+class Waiver:
+    __pydantic_config__ = STRICT
     source: str  # "inline" | "baseline" | "config"
     reason: str = ""
     by: str | None = None
     until: str | None = None
 
 
-class Result(StrictModel):
+@dataclass
+class Result:
+    __pydantic_config__ = STRICT
     rule_id: str
     rule_name: str
     checklist: str
     title: str
-    item: str | None = None
     severity: Severity
     status: Status
     target: str  # the file, URL or "project" the rule was run against
+    item: str | None = None
     location: Location | None = None
     message: str = ""
     observed: str | None = None  # masked when secret
     remediation: str | None = None
     reason: str | None = None  # why error / skip / manual
-    evidence: dict[str, Any] = {}
+    evidence: dict[str, Any] = field(default_factory=dict)
     waiver: Waiver | None = None
 
 
-class ToolInfo(StrictModel):
-    name: str = "preflight"
+@dataclass
+class ToolInfo:
+    __pydantic_config__ = STRICT
     version: str
     rules_sha256: str
+    name: str = "preflight"
 
 
-class Summary(StrictModel):
+@dataclass
+class Summary:
+    __pydantic_config__ = STRICT
     counts: dict[str, dict[str, int]]  # checklist -> status -> count
     score: int
     grade: str
     failed_by_severity: dict[str, int]
 
 
-class Report(StrictModel):
-    schema_version: str = SCHEMA_VERSION
+@dataclass
+class Report:
+    __pydantic_config__ = STRICT
     tool: ToolInfo
     started_at: str
     finished_at: str
@@ -92,6 +130,7 @@ class Report(StrictModel):
     paths: list[str]
     results: list[Result]
     summary: Summary
+    schema_version: str = SCHEMA_VERSION
 
     def by_checklist(self) -> list[tuple[str, list[Result]]]:
         groups: dict[str, list[Result]] = {}
@@ -101,3 +140,16 @@ class Report(StrictModel):
 
     def status_counts(self) -> Counter[str]:
         return Counter(r.status for r in self.results)
+
+    def to_dict(self) -> dict[str, Any]:
+        data = dataclasses.asdict(self)
+        # schema_version first: readers check it before anything else
+        return {"schema_version": data.pop("schema_version"), **data}
+
+    def to_json(self, indent: int | None = 2) -> str:
+        return json.dumps(self.to_dict(), indent=indent, ensure_ascii=False, default=str)
+
+    @classmethod
+    def from_json(cls, text: str) -> Report:
+        """Parse and validate a saved report (raises ValueError or pydantic.ValidationError)."""
+        return validate(cls, json.loads(text))

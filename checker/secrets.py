@@ -5,10 +5,9 @@ also one the engine redacts from every message and every output format.
 """
 from __future__ import annotations
 
-import fnmatch
 import re
 from functools import lru_cache
-from importlib import resources
+from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 SECRET_KEY_GLOBS = (
@@ -39,7 +38,7 @@ PLACEHOLDER = re.compile(
 @lru_cache(maxsize=1)
 def known_weak_values() -> frozenset[str]:
     """The shipped list of vendor defaults and common weak values, lower-cased."""
-    text = resources.files("checker.probes").joinpath("weak_secrets.txt").read_text(encoding="utf-8")
+    text = (Path(__file__).parent / "probes" / "weak_secrets.txt").read_text(encoding="utf-8")
     return frozenset(line.strip().lower() for line in text.splitlines() if line.strip() and not line.startswith("#"))
 
 
@@ -47,10 +46,18 @@ def is_placeholder(value: str) -> bool:
     return PLACEHOLDER.search(value.strip()) is not None
 
 
+@lru_cache(maxsize=512)
+def _glob_pattern(globs: tuple[str, ...]) -> re.Pattern[str]:
+    # One regex per list of globs, translated by hand: fnmatch compiles a regex per
+    # glob through a heavier translation, which alone cost a one-file scan ~30 ms.
+    alternatives = ["".join(".*" if c == "*" else "." if c == "?" else re.escape(c) for c in glob.upper()) for glob in globs]
+    return re.compile("(?:" + "|".join(alternatives) + r")\Z", re.DOTALL)
+
+
 @lru_cache(maxsize=4096)
 def key_matches(key: str, globs: tuple[str, ...]) -> bool:
-    upper = key.upper()
-    return any(fnmatch.fnmatchcase(upper, glob.upper()) for glob in globs)
+    """Whether `key` matches one of the globs (`*` any run, `?` one character), case-insensitively."""
+    return _glob_pattern(globs).match(key.upper()) is not None
 
 
 def is_secret_key(key: str) -> bool:

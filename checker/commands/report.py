@@ -4,19 +4,21 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from pydantic import ValidationError
-
 from checker.commands.output import emit
 from checker.errors import UsageError
 from checker.reporters.json_report import load
 
 
 def run_report(args: argparse.Namespace) -> int:
+    from pydantic import ValidationError
+
     try:
         report = load(Path(args.file).read_text(encoding="utf-8"))
     except OSError as exc:
         raise UsageError(f"{args.file}: {exc.strerror}") from None
-    except ValidationError as exc:
+    except ValueError as exc:
+        if not isinstance(exc, ValidationError):
+            raise UsageError(f"{args.file}: not JSON ({exc})") from None
         raise UsageError(f"{args.file}: not a preflight JSON report ({exc.error_count()} problems, first: {exc.errors()[0]['msg']})") from None
     emit(report, args.format, args.output, verbose=args.verbose)
     return 0

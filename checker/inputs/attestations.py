@@ -16,40 +16,41 @@ its name and line.
 """
 from __future__ import annotations
 
-from datetime import date
+import datetime as dt
+import re
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal, Optional
 
-from pydantic import ValidationError, field_validator
-
 from checker.errors import InputError, UsageError
 from checker.inputs.load import read_text
-from checker.inputs.yaml_source import load_all
-from checker.models import StrictModel
+from checker.models import STRICT, error_message, validate
 
 DEFAULT_LOCATIONS = (".preflight/attestations.yaml", ".preflight/attestations.yml", "preflight-attestations.yaml")
 
 
-class Attestation(StrictModel):
+@dataclass
+class Attestation:
+    __pydantic_config__ = STRICT
     rule: str
     by: str
-    date: date
+    date: dt.date
     evidence: str
-    expires: Optional[date] = None
+    expires: Optional[dt.date] = None
     environments: Optional[list[Literal["development", "staging", "production"]]] = None
     note: str = ""
     file: str = ""  # filled in on load
     line: int = 0
 
-    @field_validator("by", "evidence")
-    @classmethod
-    def _not_blank(cls, value: str) -> str:
-        if not value.strip():
-            raise ValueError("must not be empty")
-        return value
+    def __post_init__(self) -> None:
+        for name in ("by", "evidence"):
+            if not getattr(self, name).strip():
+                raise ValueError(f"{name}: must not be empty")
 
 
-class AttestationFile(StrictModel):
+@dataclass
+class AttestationFile:
+    __pydantic_config__ = STRICT
     attestations: Optional[list[Attestation]] = None  # an empty `attestations:` (all commented out) is no attestation
 
     def entries(self) -> list[Attestation]:
@@ -69,6 +70,8 @@ def find(scan_paths: list[str]) -> list[Path]:
 
 
 def load(path: Path) -> list[Attestation]:
+    from checker.inputs.yaml_source import load_all
+
     where = str(path)
     try:
         (document,) = load_all(read_text(path)) or [None]
@@ -78,14 +81,20 @@ def load(path: Path) -> list[Attestation]:
         raise UsageError(f"{where}: one YAML document expected") from None
     if document is None:
         return []
+    from pydantic import ValidationError
+
     try:
-        parsed = AttestationFile.model_validate(document.data)
+        parsed = validate(AttestationFile, document.data)
     except ValidationError as exc:
         error = exc.errors()[0]
         location = tuple(error["loc"])
+        message = error_message(error)
+        named = re.match(r"^(\w+): (.+)$", message)
+        if named:  # a __post_init__ check names its field
+            location, message = location + (named.group(1),), named.group(2)
         line = document.positions.get(location[:3]) or document.positions.get(location[:2]) or (1, 1)
         field = ".".join(str(p) for p in location)
-        raise UsageError(f"{where}:{line[0]}: attestation field {field}: {error['msg']}") from None
+        raise UsageError(f"{where}:{line[0]}: attestation field {field}: {message}") from None
     for index, attestation in enumerate(parsed.entries()):
         attestation.file = where
         attestation.line = document.positions.get(("attestations", index), (1, 1))[0]

@@ -12,7 +12,6 @@ from checker.inputs import compose, env_file
 from checker.inputs.discover import Candidate
 from checker.inputs.document import Document
 from checker.inputs.environment import DEFAULT_ENVIRONMENT, infer
-from checker.inputs.yaml_source import load_all
 
 MAX_FILE_BYTES = 10 * 1024 * 1024
 _GO_TEMPLATE = re.compile(r"(?<!\$)\{\{")  # Helm / Go templates; `${{x}}` is a build placeholder, not Helm
@@ -124,6 +123,8 @@ def _parse(candidate: Candidate, text: str, options: LoadOptions) -> list[Docume
         return [doc]
     if _GO_TEMPLATE.search(text):
         raise _Skip("Helm/Go template ({{ }}): scan the output of `helm template` instead")
+    from checker.inputs.yaml_source import load_all  # an env-only scan never loads the YAML machinery
+
     documents = []
     for part in load_all(text):
         doc = Document(candidate.display, "yaml", part.data, part.positions, environment, text, duplicates=part.duplicates)

@@ -46,7 +46,10 @@ def number(value: Any) -> float | None:
 def compile_pattern(pattern: str) -> re.Pattern[str]:
     if len(pattern) > MAX_PATTERN_LENGTH:
         raise ValueError(f"pattern longer than {MAX_PATTERN_LENGTH} characters")
-    return re.compile(pattern, re.IGNORECASE)
+    try:
+        return re.compile(pattern, re.IGNORECASE)
+    except re.error as exc:  # a ValueError, so rule validation reports it with the rule and field
+        raise ValueError(f"invalid regular expression {pattern!r}: {exc}") from None
 
 
 def _same(a: Any, b: Any) -> bool:

@@ -20,13 +20,12 @@ Passes:
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any, Iterator, Literal, NamedTuple, Optional
-
-from pydantic import Field, model_validator
 
 from checker.inputs.document import Document
 from checker.inputs.paths import Path, format_path, parse, select
-from checker.models import StrictModel
+from checker.models import STRICT
 from checker.probes import _ops
 from checker.probes.base import Context, Observation
 
@@ -35,19 +34,20 @@ TARGETS = ("env", "compose", "yaml", "k8s")
 MAX_CONDITION_NODES = 200
 
 
-class Condition(StrictModel):
+@dataclass
+class Condition:
+    __pydantic_config__ = STRICT
     path: Optional[str] = None
     op: Optional[Literal[_ops.ALL_OPERATORS]] = None  # type: ignore[valid-type]
     value: Any = None
     match: Literal["all", "any"] = "all"
     missing: Optional[Literal["pass", "fail"]] = None
-    all_of: Optional[list["Condition"]] = Field(None, alias="all")
-    any_of: Optional[list["Condition"]] = Field(None, alias="any")
-    not_: Optional["Condition"] = Field(None, alias="not")
+    all_: Optional[list[Condition]] = None  # written `all:`
+    any_: Optional[list[Condition]] = None  # written `any:`
+    not_: Optional[Condition] = None  # written `not:`
 
-    @model_validator(mode="after")
-    def _one_form(self) -> "Condition":
-        forms = [self.op is not None, self.all_of is not None, self.any_of is not None, self.not_ is not None]
+    def __post_init__(self) -> None:
+        forms = [self.op is not None, self.all_ is not None, self.any_ is not None, self.not_ is not None]
         if sum(forms) != 1:
             raise ValueError("a condition is exactly one of: {path, op, value}, all, any, not")
         if self.op is not None:
@@ -60,19 +60,18 @@ class Condition(StrictModel):
                 raise ValueError(f"operator {self.op!r} needs a list value")
         if _size(self) > MAX_CONDITION_NODES:
             raise ValueError(f"condition has more than {MAX_CONDITION_NODES} parts")
-        return self
 
 
-class Params(StrictModel):
+@dataclass
+class Params:
+    __pydantic_config__ = STRICT
+    require: Condition
     select: str = ""
     where: Optional[Condition] = None
-    require: Condition
     message: Optional[str] = None
 
-    @model_validator(mode="after")
-    def _valid_select(self) -> "Params":
+    def __post_init__(self) -> None:
         parse(self.select)
-        return self
 
 
 class Verdict(NamedTuple):
@@ -98,15 +97,15 @@ def check(doc: Document, params: Params, context: Context) -> Iterator[Observati
 
 
 def evaluate(condition: Condition, obj: Any, base: Path) -> Verdict:
-    if condition.all_of is not None:
-        for part in condition.all_of:
+    if condition.all_ is not None:
+        for part in condition.all_:
             verdict = evaluate(part, obj, base)
             if not verdict.holds:
                 return verdict
         return Verdict(True, base, None)
-    if condition.any_of is not None:
+    if condition.any_ is not None:
         first: Verdict | None = None
-        for part in condition.any_of:
+        for part in condition.any_:
             verdict = evaluate(part, obj, base)
             if verdict.holds:
                 return verdict
@@ -145,5 +144,5 @@ def _detail(condition: Condition, verdict: Verdict) -> str:
 
 
 def _size(condition: Condition) -> int:
-    parts = (condition.all_of or []) + (condition.any_of or []) + ([condition.not_] if condition.not_ else [])
+    parts = (condition.all_ or []) + (condition.any_ or []) + ([condition.not_] if condition.not_ else [])
     return 1 + sum(_size(part) for part in parts)

@@ -12,20 +12,23 @@ Passes:                   an attestation dated last week, its evidence file pres
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Iterator, Optional
 
 from checker.inputs.attestations import Attestation
 from checker.inputs.document import Document
-from checker.models import StrictModel
+from checker.models import STRICT
 from checker.probes.base import Context, Observation
 
 NAME = "attestation"
 TARGETS = ("project",)
 
 
-class Params(StrictModel):
+@dataclass
+class Params:
+    __pydantic_config__ = STRICT
     max_age_days: Optional[int] = None
     hint: Optional[str] = None
 

@@ -3,7 +3,7 @@
 A probe module has:
     NAME      the name rules use (`probe: weak-secret`)
     TARGETS   the document kinds it can read
-    Params    a StrictModel of its parameters, validated when rules load
+    Params    a dataclass of its parameters (`__pydantic_config__ = STRICT`), validated when rules load
     check(doc, params, context) -> Iterator[Observation]
 and a docstring that is its documentation: what it observes, its parameters,
 and one failing and one passing input. A probe reads only its document, applies
@@ -11,11 +11,12 @@ no severity and no suppression, and raises ProbeError when it cannot decide.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 from typing import Any, NamedTuple
 
 from checker.inputs.paths import Path
-from checker.models import StrictModel
+from checker.models import STRICT
 
 
 class Observation(NamedTuple):
@@ -37,5 +38,8 @@ class Context(NamedTuple):
     environments: tuple[str, ...] | None = None  # the rule's; project-wide probes filter documents by it
 
 
-class Params(StrictModel):
+@dataclass
+class Params:
     """A probe without parameters."""
+
+    __pydantic_config__ = STRICT

@@ -13,11 +13,12 @@ Passes:                        MONGODB_URI=mongodb://app:Xk3r9Lq2Vw7z@mongo:2701
 """
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import Iterator, Literal
 from urllib.parse import parse_qsl, urlsplit
 
 from checker.inputs.document import Document
-from checker.models import StrictModel
+from checker.models import STRICT
 from checker.probes._settings import matching, where
 from checker.probes.base import Context, Observation
 from checker.secrets import CONNECTION_SCHEMES, mask_uri, uri_password, uri_scheme
@@ -30,10 +31,12 @@ TLS_SCHEMES = {"rediss", "amqps", "mongodb+srv"}
 TLS_ON = {"true", "1", "yes", "require", "required", "verify-ca", "verify-full", "verify_ca", "verify_identity", "preferred_no"}
 
 
-class Params(StrictModel):
+@dataclass
+class Params:
+    __pydantic_config__ = STRICT
     require: Literal["credentials", "tls", "remote"]
-    keys: list[str] = ["*"]
-    schemes: list[str] = list(CONNECTION_SCHEMES)
+    keys: list[str] = field(default_factory=lambda: ["*"])
+    schemes: list[str] = field(default_factory=lambda: list(CONNECTION_SCHEMES))
 
 
 def check(doc: Document, params: Params, context: Context) -> Iterator[Observation]:

@@ -12,11 +12,12 @@ Passes:                   ALLOWED_ORIGINS=https://app.example.com,https://admin.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 import re
 from typing import Iterator, Literal
 
 from checker.inputs.document import Document
-from checker.models import StrictModel
+from checker.models import STRICT
 from checker.probes._settings import matching, where
 from checker.probes.base import Context, Observation
 
@@ -25,9 +26,11 @@ TARGETS = ("env", "compose", "k8s")
 WILDCARDS = {"*", "null", "all", ".*", "^.*$", "true", "any"}
 
 
-class Params(StrictModel):
+@dataclass
+class Params:
+    __pydantic_config__ = STRICT
     check: Literal["wildcard", "https"]
-    keys: list[str] = ["*CORS*ORIGIN*", "*ALLOWED_ORIGIN*", "*ALLOW_ORIGIN*", "*CORS_ALLOW*", "*TRUSTED_ORIGINS*"]
+    keys: list[str] = field(default_factory=lambda: ["*CORS*ORIGIN*", "*ALLOWED_ORIGIN*", "*ALLOW_ORIGIN*", "*CORS_ALLOW*", "*TRUSTED_ORIGINS*"])
     allow_empty: bool = False
 
 

@@ -10,11 +10,12 @@ Passes: services: {web: {image: "nginx:1.27.3"}}
 """
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import Iterator
 
 from checker.inputs.document import Document
 from checker.inputs.paths import Path, select_path
-from checker.models import StrictModel
+from checker.models import STRICT
 from checker.probes.base import Context, Observation
 
 NAME = "image-pinned"
@@ -22,10 +23,12 @@ TARGETS = ("compose",)
 FLOATING_TAGS = {"latest", "stable", "main", "master", "edge", "nightly"}
 
 
-class Params(StrictModel):
+@dataclass
+class Params:
+    __pydantic_config__ = STRICT
     select: str = "services.*.image"
     require_digest: bool = False
-    floating_tags: list[str] = sorted(FLOATING_TAGS)
+    floating_tags: list[str] = field(default_factory=lambda: sorted(FLOATING_TAGS))
 
 
 def split_image(image: str) -> tuple[str, str | None, str | None]:

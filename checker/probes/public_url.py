@@ -12,27 +12,31 @@ Passes:                FE_DOMAIN=https://fastgpt.example.com
 """
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import Iterator, Literal
 from urllib.parse import urlsplit
 
 from checker.inputs.document import Document
-from checker.models import StrictModel
+from checker.models import STRICT
 from checker.probes._settings import matching, where
 from checker.probes.base import Context, Observation
 
 NAME = "public-url"
 TARGETS = ("env", "compose", "k8s")
 LOCAL = ("localhost", "127.", "::1", "0.0.0.0")
+PUBLIC_URL_KEYS = (
+    "FE_DOMAIN", "FILE_DOMAIN", "*PUBLIC_URL*", "*PUBLIC_DOMAIN*", "APP_URL", "SITE_URL", "BASE_URL", "FRONTEND_URL",
+    "*EXTERNAL_URL*", "*EXTERNAL_ENDPOINT*", "NEXTAUTH_URL", "PUBLIC_HOST", "SERVER_URL", "WEB_URL", "ROOT_URL",
+    "*_SITEURL", "*_SITE_URL",
+)
 
 
-class Params(StrictModel):
+@dataclass
+class Params:
+    __pydantic_config__ = STRICT
     check: Literal["https", "remote"]
-    keys: list[str] = [
-        "FE_DOMAIN", "FILE_DOMAIN", "*PUBLIC_URL*", "*PUBLIC_DOMAIN*", "APP_URL", "SITE_URL", "BASE_URL", "FRONTEND_URL",
-        "*EXTERNAL_URL*", "*EXTERNAL_ENDPOINT*", "NEXTAUTH_URL", "PUBLIC_HOST", "SERVER_URL", "WEB_URL", "ROOT_URL",
-        "*_SITEURL", "*_SITE_URL",
-    ]
-    exclude: list[str] = []
+    keys: list[str] = field(default_factory=lambda: list(PUBLIC_URL_KEYS))
+    exclude: list[str] = field(default_factory=lambda: [])
 
 
 def check(doc: Document, params: Params, context: Context) -> Iterator[Observation]:

@@ -13,10 +13,11 @@ Passes: services: {db: {image: "postgres:16", ports: ["127.0.0.1:5432:5432"]}}
 """
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import Any, Iterator, NamedTuple
 
 from checker.inputs.document import Document
-from checker.models import StrictModel
+from checker.models import STRICT
 from checker.probes.base import Context, Observation
 
 NAME = "published-port"
@@ -28,9 +29,11 @@ DATABASE_PORTS = [
 LOOPBACK = ["127.0.0.1", "::1", "localhost", "[::1]"]
 
 
-class Params(StrictModel):
-    ports: list[int] = DATABASE_PORTS
-    allowed_hosts: list[str] = LOOPBACK
+@dataclass
+class Params:
+    __pydantic_config__ = STRICT
+    ports: list[int] = field(default_factory=lambda: list(DATABASE_PORTS))
+    allowed_hosts: list[str] = field(default_factory=lambda: list(LOOPBACK))
 
 
 class Binding(NamedTuple):

@@ -19,12 +19,11 @@ Passes:                             DEBUG=false
 """
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import Any, Iterator, Literal, Optional, Union
 
-from pydantic import model_validator
-
 from checker.inputs.document import Document, Setting
-from checker.models import StrictModel
+from checker.models import STRICT
 from checker.probes import _ops
 from checker.probes._settings import matching, where
 from checker.probes.base import Context, Observation
@@ -35,16 +34,17 @@ TARGETS = ("env", "compose", "k8s", "project")
 SETTING_KINDS = ("env", "compose", "k8s")
 
 
-class Params(StrictModel):
+@dataclass
+class Params:
+    __pydantic_config__ = STRICT
     keys: list[str]
-    exclude: list[str] = []
+    exclude: list[str] = field(default_factory=lambda: [])
     op: Optional[Literal[tuple(_ops.OPERATORS)]] = None  # type: ignore[valid-type]
     value: Any = None
     required: Union[bool, Literal["each"]] = False
     message: Optional[str] = None
 
-    @model_validator(mode="after")
-    def _consistent(self) -> "Params":
+    def __post_init__(self) -> None:
         if self.op is None and not self.required:
             raise ValueError("give an `op` to check values, or `required: true`, or both")
         if self.op in _ops.NEEDS_VALUE and self.value is None:
@@ -53,7 +53,6 @@ class Params(StrictModel):
             _ops.compile_pattern(str(self.value))
         if self.required == "each" and any(c in key for key in self.keys for c in "*?["):
             raise ValueError("`required: each` takes plain key names, not globs")
-        return self
 
 
 def check(doc: Document, params: Params, context: Context) -> Iterator[Observation]:

@@ -9,17 +9,20 @@ Passes: services: {app: {image: "app:1.0", environment: {TOKEN: "${TOKEN:-}"}}}
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Iterator
 
 from checker.inputs.document import Document
-from checker.models import StrictModel
+from checker.models import STRICT
 from checker.probes.base import Context, Observation
 
 NAME = "unset-variable"
 TARGETS = ("compose",)
 
 
-class Params(StrictModel):
+@dataclass
+class Params:
+    __pydantic_config__ = STRICT
     only_required: bool = True
 
 

@@ -16,12 +16,13 @@ Passes: POSTGRES_PASSWORD=q7Vn2pR9tLx4mK8sW3zY6bH1
 """
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 import math
 from collections import Counter
 from typing import Iterator, Literal, Union
 
 from checker.inputs.document import Document
-from checker.models import StrictModel
+from checker.models import STRICT
 from checker.probes._settings import matching, where
 from checker.probes.base import Context, Observation
 from checker.secrets import (
@@ -34,13 +35,15 @@ TARGETS = ("env", "compose", "k8s")
 Check = Literal["placeholder", "default", "length", "entropy"]
 
 
-class Params(StrictModel):
-    keys: list[str] = list(SECRET_KEY_GLOBS)
-    exclude: list[str] = list(NOT_SECRET_GLOBS)
-    checks: list[Check] = ["placeholder", "default", "length", "entropy"]
-    weak_values: list[str] = []
+@dataclass
+class Params:
+    __pydantic_config__ = STRICT
+    keys: list[str] = field(default_factory=lambda: list(SECRET_KEY_GLOBS))
+    exclude: list[str] = field(default_factory=lambda: list(NOT_SECRET_GLOBS))
+    checks: list[Check] = field(default_factory=lambda: ["placeholder", "default", "length", "entropy"])
+    weak_values: list[str] = field(default_factory=lambda: [])
     builtin_weak_values: bool = True
-    min_length: Union[int, dict[str, int]] = {"development": 8, "staging": 12, "production": 16}
+    min_length: Union[int, dict[str, int]] = field(default_factory=lambda: {"development": 8, "staging": 12, "production": 16})
     min_entropy: float = 2.5
     uris: bool = True
     allow_empty: bool = True

@@ -9,8 +9,8 @@ FORMAT, SUFFIX = "json", ".json"
 
 
 def render(report: Report, **_: Any) -> str:
-    return report.model_dump_json(indent=2, exclude_none=False) + "\n"
+    return report.to_json(indent=2) + "\n"
 
 
 def load(text: str) -> Report:
-    return Report.model_validate_json(text)
+    return Report.from_json(text)

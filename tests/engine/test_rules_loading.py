@@ -53,7 +53,7 @@ def line_of(path: Path, needle: str) -> int:
         ({"targets": ["env", "mainframe"]}, "targets:", "targets", "unknown target 'mainframe'"),
         ({"environments": ["prod"]}, "environments:", "environments", "unknown environment 'prod'"),
         ({"targets": ["compose", "nginx"]}, "targets:", "targets", "probe setting cannot read 'nginx'"),
-        ({"id": "org-1"}, "id: org-1", "id", "String should match pattern"),
+        ({"id": "org-1"}, "id: org-1", "id", "'org-1' is not of the form ABC-001"),
     ],
 )
 def test_bad_rule_is_one_line_naming_file_line_rule_and_field(
@@ -122,7 +122,7 @@ def test_bad_checklist_name_and_missing_rules_folder(tmp_path: Path):
     path = rule_file(tmp_path, RULE, checklist="Org Checks")
     with pytest.raises(RuleFileError) as caught:
         load_rules([str(path)], include_shipped=False)
-    assert str(caught.value).startswith(f"{path}:1: field checklist: String should match pattern")
+    assert str(caught.value).startswith(f"{path}:1: field checklist: ")
     with pytest.raises(RuleFileError, match="no such rules folder"):
         load_rules([str(tmp_path / "nope")])
 

@@ -1,6 +1,8 @@
 """The engine: selection, environments, inline suppressions, probe failures, masking and the score."""
 from __future__ import annotations
 
+import dataclasses
+
 import json
 import sys
 import types
@@ -17,7 +19,7 @@ from checker.engine.rules import load_rules
 from checker.engine.score import readiness
 from checker.engine.select import Selection, select_rules
 from checker.errors import ProbeError, UsageError
-from checker.models import Result, StrictModel
+from checker.models import STRICT, Report, Result
 from checker.probes.base import Observation
 
 DEBUG_RULE = {
@@ -168,7 +170,7 @@ def test_waiver_is_inline_and_keeps_the_finding(project: Path):
         "waived", "POSTGRES_PASSWORD is a known default or weak value", "Generate a random value (`openssl rand -base64 32`) "
         "and keep it out of git, in an env file or a secret store.",
     )
-    assert result.waiver.model_dump() == {"source": "inline", "reason": "(no reason given)", "by": None, "until": None}
+    assert dataclasses.asdict(result.waiver) == {"source": "inline", "reason": "(no reason given)", "by": None, "until": None}
 
 
 def test_ignore_for_another_rule_or_two_lines_up_does_not_waive(project: Path):
@@ -218,8 +220,9 @@ def fake_probe(monkeypatch: pytest.MonkeyPatch) -> types.ModuleType:
     module = types.ModuleType("preflight_test_fake_probe", "A probe for tests.")
     module.NAME, module.TARGETS = "fake", ("env",)
 
-    class Params(StrictModel):
-        pass
+    @dataclasses.dataclass
+    class Params:
+        __pydantic_config__ = STRICT
 
     module.Params = Params
     monkeypatch.setitem(sys.modules, module.__name__, module)
@@ -287,7 +290,7 @@ def test_secret_values_never_appear_in_the_report(project: Path):
     short = [r for r in report.results if r.rule_id == "SEC-003"]
     assert [(r.status, r.location.line) for r in short] == [("fail", 1), ("fail", 2)]
     assert all(r.observed and secret not in r.observed for r in short)
-    assert secret not in report.model_dump_json()
+    assert secret not in report.to_json()
 
 
 # --- readiness score ------------------------------------------------------------------------------------
@@ -339,6 +342,6 @@ def test_score_goes_up_when_a_failure_is_fixed(rules_dir: Path, project: Path):
 def test_report_round_trips_through_json(rules_dir: Path, project: Path):
     (project / ".env.production").write_text("DEBUG=true\n")
     report = scan_paths([str(project)], rules=[str(rules_dir)], shipped_rules=False)
-    again = type(report).model_validate_json(report.model_dump_json())
+    again = Report.from_json(report.to_json())
     assert again == report
-    assert json.loads(report.model_dump_json())["schema_version"] == "1.0"
+    assert json.loads(report.to_json())["schema_version"] == "1.0"

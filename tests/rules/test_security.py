@@ -677,7 +677,7 @@ def test_given_planted_secrets_when_every_rule_runs_then_none_appears_in_the_jso
     # then: the findings that carry them exist, and no secret is in the output
     failed = {r.rule_id for r in report.results if r.status == "fail"}
     assert {"SEC-005", "SEC-006", "SEC-010", "SEC-011"} <= failed
-    dumped = report.model_dump_json()
+    dumped = report.to_json()
     for planted in (reused, inline, in_uri, in_url):
         assert planted not in dumped
 

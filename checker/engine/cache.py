@@ -1,0 +1,67 @@
+"""The compiled-rules cache: validated rules, keyed by the hash of the rule files' contents.
+
+Validating ~60 rules with pydantic costs more than a one-file scan itself, and
+importing pydantic alone costs more than the rest of the start-up. So the
+validated rules are pickled once per distinct set of rule files and reloaded
+as they are. The cache lives in the user's cache folder, never in the scanned
+tree; a cache that cannot be read or written is simply not used.
+
+    PREFLIGHT_CACHE_DIR   where (default: $XDG_CACHE_HOME/preflight or ~/.cache/preflight)
+    PREFLIGHT_NO_CACHE=1  validate the rule files on every run
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+import pickle
+import sys
+from pathlib import Path
+from typing import Any
+
+MAX_ENTRIES = 32  # distinct rule sets kept; the oldest are removed
+
+
+def folder() -> Path:
+    explicit = os.environ.get("PREFLIGHT_CACHE_DIR")
+    if explicit:
+        return Path(explicit)
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "preflight"
+
+
+def key(version: str, rules_sha256: str, sources: list[str]) -> str:
+    # the Python version too: pickles of one interpreter are not promised to load in another
+    material = "\0".join([version, sys.version, rules_sha256, *sources])
+    return hashlib.sha256(material.encode()).hexdigest()[:32]
+
+
+def load(cache_key: str) -> Any | None:
+    if os.environ.get("PREFLIGHT_NO_CACHE"):
+        return None
+    try:
+        with open(folder() / f"rules-{cache_key}.pickle", "rb") as handle:
+            return pickle.load(handle)
+    except Exception:  # missing, truncated, or written by another version: validate again
+        return None
+
+
+def store(cache_key: str, value: Any) -> None:
+    if os.environ.get("PREFLIGHT_NO_CACHE"):
+        return
+    import tempfile  # only when writing: it pulls in shutil and the compression modules
+
+    try:
+        target = folder()
+        target.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=target, prefix=".rules-", delete=False) as handle:
+            pickle.dump(value, handle, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(handle.name, target / f"rules-{cache_key}.pickle")  # atomic: readers never see half a file
+        _prune(target)
+    except Exception:  # a read-only home, or rules that cannot be pickled: the next run validates again
+        return
+
+
+def _prune(target: Path) -> None:
+    entries = sorted(target.glob("rules-*.pickle"), key=lambda p: p.stat().st_mtime, reverse=True)
+    for old in entries[MAX_ENTRIES:]:
+        old.unlink(missing_ok=True)
