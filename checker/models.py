@@ -21,6 +21,7 @@ SCHEMA_VERSION = "1.0"
 Severity = Literal["info", "low", "medium", "high", "critical"]
 SEVERITIES: tuple[Severity, ...] = ("info", "low", "medium", "high", "critical")
 Status = Literal["pass", "fail", "error", "skip", "manual", "waived"]
+_SEVERITY_RANK = {severity: rank for rank, severity in enumerate(SEVERITIES)}
 STATUSES: tuple[Status, ...] = ("pass", "fail", "error", "skip", "manual", "waived")
 ErrorReason = Literal["unreachable", "timeout", "unparsable", "unreadable", "bad-params", "bug", "too-large"]
 
@@ -53,7 +54,7 @@ def error_message(error: Any) -> str:
 
 
 def severity_rank(severity: str) -> int:
-    return SEVERITIES.index(severity)  # type: ignore[arg-type]
+    return _SEVERITY_RANK[severity]  # type: ignore[index]  # severities from outside are validated on the way in
 
 
 @dataclass

@@ -21,7 +21,7 @@ from checker.inputs.attestations import Attestation
 from checker.inputs.document import Document
 from checker.inputs.load import Loaded
 from checker.inputs.paths import format_path
-from checker.models import Location, Report, Result, Summary, ToolInfo
+from checker.models import Location, Report, Result, Status, Summary, ToolInfo
 from checker.probes import get as get_probe
 from checker.probes.base import Context, Observation
 from checker.secrets import mask
@@ -109,7 +109,7 @@ def _from_observation(rule: Rule, checked: Document, observation: Observation) -
     return result
 
 
-def _result(rule: Rule, status: str, target: str, **fields: Any) -> Result:
+def _result(rule: Rule, status: Status, target: str, **fields: Any) -> Result:
     return Result(
         rule_id=rule.id, rule_name=rule.name, checklist=rule.checklist, title=rule.title, item=rule.item,
         severity=rule.severity, status=status, target=target,
@@ -126,7 +126,7 @@ def _skip_reason(rule: Rule, documents: list[Document]) -> str:
 
 
 def _input_result(
-    file: str, status: str, message: str, line: int | None, column: int | None, reason: str | None = None
+    file: str, status: Status, message: str, line: int | None, column: int | None, reason: str | None = None
 ) -> Result:
     rule_id, name, checklist, title = INPUT_RULE
     return Result(
@@ -146,7 +146,7 @@ def build_report(results: list[Result], paths: list[str], environment: str | Non
     return Report(
         tool=ToolInfo(version=__version__, rules_sha256=rules_sha256),
         started_at=started, finished_at=_now(), environment=environment, paths=paths, results=results,
-        summary=Summary(counts=counts, score=score, grade=grade, failed_by_severity=dict(failed)),
+        summary=Summary(counts=counts, score=score, grade=grade, failed_by_severity={str(k): n for k, n in failed.items()}),
     )
 
 

@@ -74,13 +74,14 @@ def load(path: Path) -> list[Attestation]:
 
     where = str(path)
     try:
-        (document,) = load_all(read_text(path)) or [None]
+        documents = load_all(read_text(path))
     except InputError as exc:
         raise UsageError(f"{where}:{exc.line or 1}: {exc.message}") from None
-    except ValueError:
-        raise UsageError(f"{where}: one YAML document expected") from None
-    if document is None:
+    if not documents:
         return []
+    if len(documents) > 1:
+        raise UsageError(f"{where}: one YAML document expected")
+    document = documents[0]
     from pydantic import ValidationError
 
     try:

@@ -64,7 +64,7 @@ class Document:
         return format_path(path)
 
     def lines(self) -> list[str]:
-        cached = self.meta.get("_lines")
+        cached: list[str] | None = self.meta.get("_lines")
         if cached is None:
             cached = self.meta["_lines"] = self.text.splitlines()
-        return cached  # type: ignore[no-any-return]
+        return cached

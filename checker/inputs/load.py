@@ -12,6 +12,7 @@ from checker.inputs import compose, env_file
 from checker.inputs.discover import Candidate
 from checker.inputs.document import Document
 from checker.inputs.environment import DEFAULT_ENVIRONMENT, infer
+from checker.models import Status
 
 MAX_FILE_BYTES = 10 * 1024 * 1024
 _GO_TEMPLATE = re.compile(r"(?<!\$)\{\{")  # Helm / Go templates; `${{x}}` is a build placeholder, not Helm
@@ -21,7 +22,7 @@ class Problem(NamedTuple):
     """A file that could not be scanned (status error) or was deliberately not (status skip)."""
 
     file: str
-    status: str
+    status: Status
     message: str
     line: int | None = None
     column: int | None = None

@@ -90,6 +90,7 @@ class _Builder:
             return _scalar(node)
         if isinstance(node, yaml.SequenceNode):
             return [self.build(child, path + (index,), depth + 1) for index, child in enumerate(node.value)]
+        assert isinstance(node, yaml.MappingNode)
         return self._mapping(node, path, depth)
 
     def _mapping(self, node: yaml.MappingNode, path: Path, depth: int) -> dict[Any, Any]:
@@ -100,9 +101,7 @@ class _Builder:
                 sources = value_node.value if isinstance(value_node, yaml.SequenceNode) else [value_node]
                 merged.extend((source, path) for source in sources)
                 continue
-            key = _scalar(key_node) if isinstance(key_node, yaml.ScalarNode) else str(key_node.start_mark)
-            if not isinstance(key, (str, int, float, bool)) and key is not None:
-                key = str(key)
+            key = _key(key_node)
             child_path = path + (key,)
             if key in result:
                 first = self.positions.get(child_path, (0, 0))[0]
@@ -132,6 +131,14 @@ class _Builder:
                 break
         else:
             self.positions.setdefault(path, (source.start_mark.line + 1, source.start_mark.column + 1))
+
+
+def _key(node: yaml.Node) -> str | int:
+    """A mapping key: an int or the text as written (`on:` stays "on", not YAML 1.1's True)."""
+    if not isinstance(node, yaml.ScalarNode):
+        return f"<complex key at line {node.start_mark.line + 1}>"
+    value = _scalar(node)
+    return value if isinstance(value, (str, int)) and not isinstance(value, bool) else str(node.value)
 
 
 def _scalar(node: yaml.ScalarNode) -> Any:

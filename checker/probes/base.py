@@ -16,7 +16,7 @@ from datetime import date
 from typing import Any, NamedTuple
 
 from checker.inputs.paths import Path
-from checker.models import STRICT
+from checker.models import STRICT, Status
 
 
 class Observation(NamedTuple):
@@ -25,7 +25,7 @@ class Observation(NamedTuple):
     observed: str | None = None  # the offending value; masked by the engine when secret
     secret: bool = False
     evidence: dict[str, Any] | None = None
-    status: str = "fail"  # attestation probes may also say pass / manual / skip
+    status: Status = "fail"  # attestation probes may also say pass / manual / skip
     document: Any = None  # for project-wide probes: the Document the path is in (default: the one checked)
 
 
