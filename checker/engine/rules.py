@@ -24,7 +24,10 @@ _ANCHOR = re.compile(r"(^|[\s\[{,:-])&[^\s]")
 _RULE_ID = re.compile(r"^[A-Z][A-Z0-9]*-[0-9]{3,}$")
 _SLUG = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 _NAMED_FIELD = re.compile(r"^([a-z_][a-z0-9_.]*): (.+)$", re.DOTALL)
-TARGET_KINDS = ("env", "compose", "yaml", "k8s", "dockerfile", "nginx", "project", "live")
+TARGET_KINDS = (
+    "env", "compose", "yaml", "k8s", "helm-values", "dockerfile", "nginx", "prometheus", "prometheus-rules",
+    "alertmanager", "logging", "grafana", "github-workflow", "project", "live",
+)
 
 
 @dataclass

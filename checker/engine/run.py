@@ -63,7 +63,11 @@ def scan(given: ScanInput) -> Report:
 def run_rule(rule: Rule, documents: list[Document], today: date) -> list[Result]:
     probe = get_probe(rule.probe)
     context = Context(rule.id, rule.name, today, tuple(rule.environments) if rule.environments else None)
-    applicable = [d for d in documents if rule.applies_to(d.kind, d.environment)]
+    applies = getattr(probe, "applies", None)  # a probe may decline documents it has nothing to say about
+    applicable = [
+        d for d in documents
+        if rule.applies_to(d.kind, d.environment) and (applies is None or applies(d, rule.params()))
+    ]
     if not applicable:
         return [_result(rule, "skip", "-", message=_skip_reason(rule, documents))]
     results = []
@@ -78,7 +82,7 @@ def run_rule(rule: Rule, documents: list[Document], today: date) -> list[Result]
             results.append(_result(rule, "error", doc.path, message=f"probe {rule.probe} failed: {detail}", reason="bug"))
             continue
         if not observations:
-            location = Location(file=doc.path) if doc.kind != "project" else None
+            location = Location(file=doc.path, object=doc.meta.get("label")) if doc.kind != "project" else None
             results.append(_result(rule, "pass", doc.path, location=location))
         results.extend(_from_observation(rule, doc, o) for o in observations)
     return results
@@ -93,7 +97,7 @@ def _from_observation(rule: Rule, checked: Document, observation: Observation) -
             file=doc.path,
             line=position[0] if position else None,
             column=position[1] if position else None,
-            object=format_path(observation.path) or None,
+            object=_object(doc, observation.path),
         )
     observed = observation.observed
     if observed is not None and observation.secret:
@@ -107,6 +111,14 @@ def _from_observation(rule: Rule, checked: Document, observation: Observation) -
         if waiver:
             result.status, result.waiver = "waived", waiver
     return result
+
+
+def _object(doc: Document, path: tuple[str | int, ...]) -> str | None:
+    """The object a finding is about: `services.db.ports[0]`, or `Deployment/web spec.replicas`."""
+    label, where = doc.meta.get("label"), format_path(path)
+    if label:
+        return f"{label} {where}" if where else str(label)
+    return where or None
 
 
 def _result(rule: Rule, status: Status, target: str, **fields: Any) -> Result:

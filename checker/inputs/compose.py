@@ -79,14 +79,14 @@ def _environment(
             if base + (index,) in positions:
                 positions[base + (key,)] = positions[base + (index,)]
             resolved = bool(has_value) and base + (index,) not in unset
-            settings.append(Setting(key, value, raw_value, base + (key,), resolved, service))
+            settings.append(Setting(key, value, raw_value, base + (key,), resolved, f"service {service}"))
     elif isinstance(environment, dict):
         for key, value in environment.items():
             raw_item_value: Any = raw_environment.get(key) if isinstance(raw_environment, dict) else value
             text = _text(value)
             mapping[str(key)] = None if value is None else text
             resolved = value is not None and base + (key,) not in unset
-            settings.append(Setting(str(key), text, _text(raw_item_value), base + (key,), resolved, service))
+            settings.append(Setting(str(key), text, _text(raw_item_value), base + (key,), resolved, f"service {service}"))
     return mapping, settings
 
 

@@ -27,7 +27,7 @@ class Setting(NamedTuple):
     raw: str  # as written in the file
     path: Path  # where it sits in its document
     resolved: bool  # False when the value came from an unset ${VAR}
-    scope: str = ""  # e.g. the compose service name
+    scope: str = ""  # where inside the file: "service web", "container app", "ConfigMap settings"
 
 
 class Duplicate(NamedTuple):

@@ -2,17 +2,21 @@
 from __future__ import annotations
 
 import codecs
+import importlib
 import re
 import stat
 from pathlib import Path
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 from checker.errors import InputError
-from checker.inputs import compose, env_file
+from checker.inputs import compose, env_file, kubernetes, yaml_kinds
 from checker.inputs.discover import Candidate
 from checker.inputs.document import Document
 from checker.inputs.environment import DEFAULT_ENVIRONMENT, infer
 from checker.models import Status
+
+if TYPE_CHECKING:
+    from checker.inputs.yaml_source import YamlDocument
 
 MAX_FILE_BYTES = 10 * 1024 * 1024
 _GO_TEMPLATE = re.compile(r"(?<!\$)\{\{")  # Helm / Go templates; `${{x}}` is a build placeholder, not Helm
@@ -49,8 +53,6 @@ def load(candidates: list[Candidate], options: LoadOptions = LoadOptions()) -> L
     while queue:
         candidate = queue.pop(0)
         files.append(candidate.display)
-        if candidate.kind in ("dockerfile", "nginx"):
-            continue  # recognised; their probes come with the coverage work
         if candidate.kind == "unknown":
             problems.append(Problem(candidate.display, "skip", "not a file kind preflight knows"))
             continue
@@ -112,8 +114,21 @@ def _environment(display: str, options: LoadOptions) -> str:
     return options.environment or infer(display) or DEFAULT_ENVIRONMENT
 
 
+# Inputs that are not YAML or env files: kind -> module with
+#   parse(display: str, path: Path, text: str, environment: str) -> list[Document]
+# imported on first use, so a scan without such files never pays for their parser.
+PARSERS: dict[str, str] = {
+    "dockerfile": "checker.inputs.dockerfile",
+    "nginx": "checker.inputs.nginx",
+}
+
+
 def _parse(candidate: Candidate, text: str, options: LoadOptions) -> list[Document]:
     environment = _environment(candidate.display, options)
+    if candidate.kind in PARSERS:
+        module = importlib.import_module(PARSERS[candidate.kind])
+        documents: list[Document] = module.parse(candidate.display, candidate.path, text, environment)
+        return documents
     if candidate.kind == "env":
         parsed = env_file.parse_env(text)
         if parsed.errors and not parsed.entries:
@@ -128,14 +143,29 @@ def _parse(candidate: Candidate, text: str, options: LoadOptions) -> list[Docume
 
     documents = []
     for part in load_all(text):
-        doc = Document(candidate.display, "yaml", part.data, part.positions, environment, text, duplicates=part.duplicates)
-        if candidate.kind == "compose" or compose.looks_like_compose(part.data):
+        if kubernetes.looks_like_object(part.data):
+            documents.extend(_kubernetes_objects(candidate, part, environment, text))
+            continue
+        kind = yaml_kinds.classify(candidate.display, part.data)
+        doc = Document(candidate.display, kind, part.data, part.positions, environment, text, duplicates=part.duplicates)
+        if kind == "yaml" and (candidate.kind == "compose" or compose.looks_like_compose(part.data)):
             doc.kind = "compose"
             if not isinstance(part.data, dict):
                 raise InputError("a compose file must be a mapping at the top level", part.start_line)
             compose.build(doc, _compose_variables(candidate, options))
         documents.append(doc)
     return documents
+
+
+def _kubernetes_objects(candidate: Candidate, part: YamlDocument, environment: str, text: str) -> list[Document]:
+    objects = []
+    for data, positions, _prefix in kubernetes.split_list(part.data, part.positions):
+        if not kubernetes.looks_like_object(data):
+            continue
+        doc = Document(candidate.display, "k8s", data, positions, environment, text, duplicates=part.duplicates)
+        kubernetes.build(doc)
+        objects.append(doc)
+    return objects
 
 
 def _compose_variables(candidate: Candidate, options: LoadOptions) -> dict[str, str]:

@@ -22,6 +22,12 @@ PROBES: dict[str, str] = {
     "duplicate-key": "checker.probes.duplicate_key",
     "unset-variable": "checker.probes.unset_variable",
     "attestation": "checker.probes.attestation",
+    # kubernetes
+    "k8s-workload": "checker.probes.k8s_workload",
+    # kubernetes, cross-object (one result for the whole scan)
+    # dockerfile
+    # nginx
+    # monitoring and backups
 }
 
 

@@ -14,5 +14,10 @@ def matching(doc: Document, keys: list[str], exclude: list[str] = []) -> Iterato
             yield setting
 
 
+def applies(doc: Document, params: object) -> bool:
+    """Settings probes judge every env and compose file, but only the Kubernetes objects that hold settings."""
+    return doc.kind != "k8s" or bool(doc.settings)
+
+
 def where(setting: Setting) -> str:
-    return f"{setting.key} (service {setting.scope})" if setting.scope else setting.key
+    return f"{setting.key} ({setting.scope})" if setting.scope else setting.key

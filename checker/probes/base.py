@@ -5,6 +5,9 @@ A probe module has:
     TARGETS   the document kinds it can read
     Params    a dataclass of its parameters (`__pydantic_config__ = STRICT`), validated when rules load
     check(doc, params, context) -> Iterator[Observation]
+and, optionally, applies(doc, params) -> bool: False for a document the probe
+has nothing to say about (a Service for a container rule), which then gets no
+result at all rather than a meaningless `pass`.
 and a docstring that is its documentation: what it observes, its parameters,
 and one failing and one passing input. A probe reads only its document, applies
 no severity and no suppression, and raises ProbeError when it cannot decide.

@@ -18,7 +18,7 @@ from typing import Iterator, Literal
 
 from checker.inputs.document import Document
 from checker.models import STRICT
-from checker.probes._settings import matching, where
+from checker.probes._settings import applies, matching, where
 from checker.probes.base import Context, Observation
 
 NAME = "cors-origins"

@@ -1,9 +1,9 @@
-"""Secrets written literally in a compose file's `environment:`.
+"""Secrets written literally in a compose file's `environment:` or a Kubernetes container's `env`.
 
 A compose file is committed and shared; a literal secret in it is in every
 clone and every image of the repository's history. Secret-looking keys should
 take their value from `${VAR}` (an env file kept out of git) or use Compose
-`secrets:`. Empty values and `${VAR}` references pass; a literal default
+`secrets:`; in Kubernetes, `valueFrom: {secretKeyRef: ...}`. Empty values and `${VAR}` references pass; a literal default
 (`${VAR:-s3cr3t}`) or a literal around a reference is committed all the same.
 
 Fails:  services: {db: {image: "postgres:16", environment: {POSTGRES_PASSWORD: s3cr3tValue}}}
@@ -15,12 +15,12 @@ from typing import Iterator
 
 from checker.inputs.document import Document
 from checker.inputs.interpolate import interpolate
-from checker.probes._settings import where
+from checker.probes._settings import applies, where
 from checker.probes.base import Context, Observation, Params
 from checker.secrets import CONNECTION_SCHEMES, is_secret_key, uri_password, uri_scheme
 
 NAME = "inline-secret"
-TARGETS = ("compose",)
+TARGETS = ("compose", "k8s")
 
 
 def check(doc: Document, params: Params, context: Context) -> Iterator[Observation]:

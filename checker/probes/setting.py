@@ -25,7 +25,7 @@ from typing import Any, Iterator, Literal, Optional, Union
 from checker.inputs.document import Document, Setting
 from checker.models import STRICT
 from checker.probes import _ops
-from checker.probes._settings import matching, where
+from checker.probes._settings import applies, matching, where
 from checker.probes.base import Context, Observation
 from checker.secrets import is_secret_key
 
@@ -74,7 +74,8 @@ def check(doc: Document, params: Params, context: Context) -> Iterator[Observati
 def _check_project(project: Document, params: Params, context: Context) -> Iterator[Observation]:
     documents = [
         d for d in project.data.get("documents", [])
-        if d.kind in SETTING_KINDS and (context.environments is None or d.environment in context.environments)
+        if d.kind in SETTING_KINDS and (d.kind != "k8s" or d.settings)
+        and (context.environments is None or d.environment in context.environments)
     ]
     if not documents:
         scope = f"{'/'.join(context.environments)} " if context.environments else ""
@@ -87,7 +88,8 @@ def _check_project(project: Document, params: Params, context: Context) -> Itera
             if key.upper() not in present:
                 yield Observation((), f"{key} is not set in any file in scope")
     elif params.required and not found:
-        names = ", ".join(d.path for d in documents[:3]) + (" ..." if len(documents) > 3 else "")
+        paths = list(dict.fromkeys(d.path for d in documents))
+        names = ", ".join(paths[:3]) + (" ..." if len(paths) > 3 else "")
         yield Observation((), f"none of {', '.join(params.keys)} is set in any file in scope ({names})")
         return
     for doc in documents:

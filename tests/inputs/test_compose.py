@@ -52,12 +52,12 @@ def test_settings_keep_the_raw_value_and_know_what_is_resolved(tmp_path: Path):
     write(tmp_path, ".env", "API_TOKEN=t0k3n-from-dotenv\n")
     doc, _ = load_one(write(tmp_path, "compose.yaml", COMPOSE))
     assert [(s.scope, s.key, s.value, s.raw, s.resolved) for s in doc.settings] == [
-        ("app", "DB_HOST", "db", "db", True),
-        ("app", "API_TOKEN", "t0k3n-from-dotenv", "${API_TOKEN}", True),
-        ("app", "PASSTHROUGH", "", "", False),
-        ("db", "POSTGRES_DB", "app", "app", True),
-        ("db", "POSTGRES_PASSWORD", "", "${PGPASSWORD:?set PGPASSWORD}", False),
-        ("db", "ENABLED", "true", "true", True),
+        ("service app", "DB_HOST", "db", "db", True),
+        ("service app", "API_TOKEN", "t0k3n-from-dotenv", "${API_TOKEN}", True),
+        ("service app", "PASSTHROUGH", "", "", False),
+        ("service db", "POSTGRES_DB", "app", "app", True),
+        ("service db", "POSTGRES_PASSWORD", "", "${PGPASSWORD:?set PGPASSWORD}", False),
+        ("service db", "ENABLED", "true", "true", True),
     ]
     assert doc.unset_variables == [("PGPASSWORD", ("services", "db", "environment", "POSTGRES_PASSWORD"), True)]
 

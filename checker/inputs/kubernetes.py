@@ -1,0 +1,125 @@
+"""Kubernetes objects: recognise them, unwrap `List`s, and find every workload's pod spec.
+
+A YAML document with `apiVersion` and `kind` is a Kubernetes object (kind
+`k8s`); each object of a multi-document stream or of a `List` becomes its own
+Document, with positions still pointing into the original file. For workloads
+the pod spec is found through each kind's own path, and every container
+(init and ephemeral ones too) is reachable through `containers()`. Container
+`env` entries and ConfigMap `data` become settings, so the secret, URI and
+debug rules that read env files read Kubernetes objects too.
+"""
+from __future__ import annotations
+
+from typing import Any, Iterator, NamedTuple
+
+from checker.inputs.document import Document, Position, Setting
+from checker.inputs.paths import Path
+
+POD_SPEC_PATHS: dict[str, Path] = {
+    "Pod": ("spec",),
+    "Deployment": ("spec", "template", "spec"),
+    "StatefulSet": ("spec", "template", "spec"),
+    "DaemonSet": ("spec", "template", "spec"),
+    "ReplicaSet": ("spec", "template", "spec"),
+    "ReplicationController": ("spec", "template", "spec"),
+    "Job": ("spec", "template", "spec"),
+    "CronJob": ("spec", "jobTemplate", "spec", "template", "spec"),
+}
+CONTAINER_LISTS = ("initContainers", "containers", "ephemeralContainers")
+KNOWN_KINDS = set(POD_SPEC_PATHS) | {
+    "Service", "Ingress", "HorizontalPodAutoscaler", "PodDisruptionBudget", "NetworkPolicy", "ConfigMap", "Secret",
+    "ServiceAccount", "Role", "ClusterRole", "RoleBinding", "ClusterRoleBinding", "Namespace", "PersistentVolumeClaim",
+    "PersistentVolume", "StorageClass", "LimitRange", "ResourceQuota", "PrometheusRule", "ServiceMonitor", "PodMonitor",
+    "Schedule", "Backup", "Endpoints", "IngressClass", "PriorityClass",
+}
+
+
+class Container(NamedTuple):
+    path: Path  # of the container mapping
+    spec: dict[str, Any]
+    list_name: str  # containers | initContainers | ephemeralContainers
+
+
+def looks_like_object(data: Any) -> bool:
+    return isinstance(data, dict) and isinstance(data.get("apiVersion"), str) and isinstance(data.get("kind"), str)
+
+
+def split_list(data: dict[str, Any], positions: dict[Path, Position]) -> list[tuple[Any, dict[Path, Position], Path]]:
+    """A `List` object as its items, each with positions re-rooted at the item (and the prefix it had)."""
+    if data.get("kind") != "List" and not str(data.get("kind", "")).endswith("List"):
+        return [(data, positions, ())]
+    items = data.get("items")
+    if not isinstance(items, list):
+        return []
+    parts = []
+    for index, item in enumerate(items):
+        prefix: Path = ("items", index)
+        rebased = {path[2:]: where for path, where in positions.items() if path[:2] == prefix}
+        parts.append((item, rebased, prefix))
+    return parts
+
+
+def build(doc: Document) -> None:
+    """Fill in an object's settings (container env, ConfigMap data) and its meta."""
+    obj = doc.data
+    doc.meta["k8s_kind"] = obj.get("kind")
+    metadata = obj.get("metadata") if isinstance(obj.get("metadata"), dict) else {}
+    doc.meta["k8s_name"] = metadata.get("name", "")
+    doc.meta["k8s_namespace"] = metadata.get("namespace")
+    doc.meta["label"] = f"{obj.get('kind')}/{doc.meta['k8s_name']}"
+    for container in containers(doc):
+        doc.settings.extend(_env_settings(container))
+    if obj.get("kind") == "ConfigMap" and isinstance(obj.get("data"), dict):
+        scope = f"ConfigMap {doc.meta['k8s_name']}"
+        for key, value in obj["data"].items():
+            text = "" if value is None else str(value)
+            doc.settings.append(Setting(str(key), text, text, ("data", key), True, scope))
+
+
+def describe(doc: Document) -> str:
+    """`Deployment/web` (and the namespace when set), for messages."""
+    namespace = doc.meta.get("k8s_namespace")
+    name = f"{doc.meta.get('k8s_kind')}/{doc.meta.get('k8s_name')}"
+    return f"{name} in {namespace}" if namespace else name
+
+
+def pod_spec(doc: Document) -> tuple[Path, dict[str, Any]] | None:
+    path = POD_SPEC_PATHS.get(str(doc.data.get("kind")))
+    if path is None:
+        return None
+    node: Any = doc.data
+    for part in path:
+        node = node.get(part) if isinstance(node, dict) else None
+    return (path, node) if isinstance(node, dict) else None
+
+
+def is_workload(doc: Document) -> bool:
+    return doc.kind == "k8s" and pod_spec(doc) is not None
+
+
+def containers(doc: Document) -> Iterator[Container]:
+    found = pod_spec(doc)
+    if found is None:
+        return
+    path, spec = found
+    for list_name in CONTAINER_LISTS:
+        items = spec.get(list_name)
+        if isinstance(items, list):
+            for index, item in enumerate(items):
+                if isinstance(item, dict):
+                    yield Container(path + (list_name, index), item, list_name)
+
+
+def _env_settings(container: Container) -> Iterator[Setting]:
+    scope = f"container {container.spec.get('name', '?')}"
+    env = container.spec.get("env")
+    if not isinstance(env, list):
+        return
+    for index, entry in enumerate(env):
+        if not isinstance(entry, dict) or "name" not in entry:
+            continue
+        has_value = "value" in entry and entry["value"] is not None
+        value = str(entry.get("value", "")) if has_value else ""
+        path = container.path + ("env", index, "value" if has_value else "name")
+        # valueFrom (secretKeyRef, configMapKeyRef ...) is a reference, not a literal: unknown here
+        yield Setting(str(entry["name"]), value, value, path, has_value, scope)
