@@ -34,7 +34,7 @@ def scan_paths(
     attestations: Sequence[str] = (),
     today: date | None = None,
 ) -> Report:
-    missing = [p for p in paths if not Path(p).exists()]
+    missing = [p for p in paths if p != "-" and not Path(p).exists()]
     if missing:
         raise UsageError(f"no such file or folder: {missing[0]}")
     rule_set = load_rules(list(rules), include_shipped=shipped_rules)

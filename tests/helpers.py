@@ -42,9 +42,12 @@ def statuses(results: list[Result]) -> list[str]:
     return [r.status for r in results]
 
 
-def preflight(*args: str, cwd: Path | None = None, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+def preflight(
+    *args: str, cwd: Path | None = None, env: dict[str, str] | None = None, input: str | None = None
+) -> subprocess.CompletedProcess[str]:
     """Run the real command line in a subprocess."""
     full_env = {**os.environ, "NO_COLOR": "1", **(env or {})}
     return subprocess.run(
-        [sys.executable, "-m", "checker", *args], capture_output=True, text=True, cwd=cwd or ROOT, env=full_env, timeout=120,
+        [sys.executable, "-m", "checker", *args], capture_output=True, text=True, cwd=cwd or ROOT, env=full_env,
+        timeout=120, input=input,
     )

@@ -12,9 +12,25 @@ CATALOG_FIELDS = ("id", "name", "checklist", "title", "item", "severity", "targe
                   "compliance", "references", "remediation")
 
 
+SHIPPED_ORDER = ("security", "performance", "monitoring", "backups", "verification")
+
+
+def _checklist_order(checklist: str) -> tuple[int, str]:
+    return (SHIPPED_ORDER.index(checklist), "") if checklist in SHIPPED_ORDER else (len(SHIPPED_ORDER), checklist)
+
+
+def _id_order(rule_id: str) -> tuple[str, int]:
+    prefix, _, number = rule_id.rpartition("-")
+    return prefix, int(number) if number.isdigit() else 0
+
+
 def run_rules(args: argparse.Namespace) -> int:
+    """The catalog, grouped by checklist in the guide's order."""
     rule_set = load_rules(args.rules)
-    rules = [r for r in rule_set.rules if not args.checklist or r.checklist in args.checklist]
+    rules = sorted(
+        (r for r in rule_set.rules if not args.checklist or r.checklist in args.checklist),
+        key=lambda r: (_checklist_order(r.checklist), _id_order(r.id)),
+    )
     if args.format == "json":
         payload = {
             "rules_sha256": rule_set.sha256,
@@ -27,12 +43,15 @@ def run_rules(args: argparse.Namespace) -> int:
     from rich.table import Table
 
     color = use_color()
-    table = Table(box=box.SIMPLE if color else box.ASCII)
-    for column in ("id", "name", "severity", "targets", "envs", "item"):
-        table.add_column(column)
-    for rule in rules:
-        table.add_row(rule.id, rule.name, rule.severity, ",".join(rule.targets),
-                      ",".join(e[:4] for e in rule.environments) if rule.environments else "all", rule.item or "-")
-    Console(force_terminal=color, no_color=not color, width=160 if not color else None).print(table)
+    console = Console(force_terminal=color, no_color=not color, width=160 if not color else None)
+    for checklist in dict.fromkeys(r.checklist for r in rules):
+        group = [r for r in rules if r.checklist == checklist]
+        table = Table(box=box.SIMPLE if color else box.ASCII, title=f"{checklist} ({len(group)} rules)", title_justify="left")
+        for column in ("id", "name", "severity", "targets", "envs", "item"):
+            table.add_column(column)
+        for rule in group:
+            table.add_row(rule.id, rule.name, rule.severity, ",".join(rule.targets),
+                          ",".join(e[:4] for e in rule.environments) if rule.environments else "all", rule.item or "-")
+        console.print(table)
     print(f"{len(rules)} rules in {len({r.checklist for r in rules})} checklists")
     return 0

@@ -25,6 +25,9 @@ _YAML_NAME = re.compile(r".+\.ya?ml$")
 _DOCKERFILE_NAME = re.compile(r"^(Dockerfile(\..+)?|.+\.[Dd]ockerfile|Containerfile)$")
 
 
+STDIN = "<stdin>"
+
+
 class Candidate(NamedTuple):
     path: Path  # absolute
     display: str  # as shown in reports
@@ -50,6 +53,9 @@ def classify(path: Path) -> str | None:
 def discover(paths: list[str], excludes: list[str] = []) -> Iterator[Candidate]:
     seen: set[Path] = set()
     for given in paths:
+        if given == "-":  # `helm template ... | preflight scan -`: a YAML stream on standard input
+            yield Candidate(Path("-"), STDIN, "yaml", True)
+            continue
         root = Path(given)
         if root.is_file() or (root.exists() and not root.is_dir()):
             resolved = root.absolute()

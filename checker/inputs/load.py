@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import codecs
 import importlib
+import sys
 import re
 import stat
 from pathlib import Path
@@ -81,6 +82,11 @@ class _Skip(Exception):
 
 
 def read_text(path: Path) -> str:
+    if str(path) == "-":
+        data = sys.stdin.buffer.read(MAX_FILE_BYTES + 1)
+        if len(data) > MAX_FILE_BYTES:
+            raise InputError(f"standard input is over the {MAX_FILE_BYTES // 1048576} MiB limit", reason="too-large")
+        return decode(data)
     try:
         info = path.stat()
         if not stat.S_ISREG(info.st_mode):  # a FIFO or device named on the command line would block or never end
