@@ -33,12 +33,17 @@ def scan_paths(
     env_files: Sequence[str] = (),
     attestations: Sequence[str] = (),
     today: date | None = None,
+    per_file: bool = False,
 ) -> Report:
+    """`per_file`: only rules that judge one file at a time (pre-commit sees a few changed files,
+    so rules about the whole deployment, such as "every Deployment has a PodDisruptionBudget", would mislead)."""
     missing = [p for p in paths if p != "-" and not Path(p).exists()]
     if missing:
         raise UsageError(f"no such file or folder: {missing[0]}")
     rule_set = load_rules(list(rules), include_shipped=shipped_rules)
     selected = select_rules(rule_set, Selection(tuple(checklists), tuple(select), tuple(skip), min_severity))
+    if per_file:
+        selected = [rule for rule in selected if "project" not in rule.targets]
     candidates = list(discover(list(paths), list(exclude)))
     loaded = load(candidates, LoadOptions(env, tuple(env_files)))
     attestation_paths = [Path(p) for p in attestations] or attestation_files.find(list(paths))

@@ -45,6 +45,8 @@ def build_parser() -> argparse.ArgumentParser:
     scan.add_argument("--config", metavar="FILE", help="configuration file (default: ./.preflight.yaml)")
     scan.add_argument("-v", "--verbose", action="store_true", help="also show observed values, waived and manual items")
     scan.add_argument("-q", "--quiet", action="store_true", help="text output: only failures and errors (for pre-commit)")
+    scan.add_argument("--per-file", action="store_true",
+                      help="only rules that judge one file at a time, not the whole deployment (for pre-commit)")
 
     rules = commands.add_parser("rules", help="list the rule catalog")
     rules.add_argument("-f", "--format", choices=["text", "json"], default="text")

@@ -271,9 +271,13 @@ def test_rules_json_lists_every_rule_with_its_fields():
     done = preflight("rules", "-f", "json")
     assert done.returncode == 0
     listed = json.loads(done.stdout)["rules"]
-    shipped = load_rules().rules
-    assert [r["id"] for r in listed] == [r.id for r in shipped]
-    for entry, rule in zip(listed, shipped):
+    shipped = {r.id: r for r in load_rules().rules}
+    assert sorted(r["id"] for r in listed) == sorted(shipped)
+    checklists = [r["checklist"] for r in listed]
+    assert checklists == sorted(checklists, key=checklists.index), "grouped by checklist"
+    assert checklists[0] == "security"
+    for entry in listed:
+        rule = shipped[entry["id"]]
         assert CATALOG_KEYS <= set(entry), entry["id"]
         assert (entry["name"], entry["checklist"], entry["severity"], entry["targets"], entry["environments"]) == (
             rule.name, rule.checklist, rule.severity, rule.targets, rule.environments,

@@ -23,6 +23,7 @@ def run_scan(args: argparse.Namespace) -> int:
         exclude=config.exclude + args.exclude,
         env_files=config.env_files + args.env_file,
         attestations=config.attestations + args.attestations,
+        per_file=args.per_file,
     )
     emit(report, args.format, args.output, verbose=args.verbose, quiet=args.quiet)
     return exit_code(report, args.fail_on or config.fail_on)

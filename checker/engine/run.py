@@ -133,6 +133,9 @@ def _skip_reason(rule: Rule, documents: list[Document]) -> str:
     kinds = [d for d in documents if d.kind in rule.targets]
     if not kinds:
         return f"no {' or '.join(rule.targets)} input in scope"
+    in_environment = [d for d in kinds if rule.environments is None or d.environment in rule.environments]
+    if in_environment:  # the probe's applies() declined them all: nothing of the kind it judges
+        return f"nothing in the {' or '.join(rule.targets)} inputs that {rule.probe} judges"
     environments = sorted({d.environment for d in kinds})
     return f"applies to {', '.join(rule.environments or [])}; inputs are {', '.join(environments)}"
 

@@ -45,7 +45,9 @@ def classify(path: Path) -> str | None:
         return "yaml"  # compose-shaped or not is decided from the content
     if _DOCKERFILE_NAME.match(name):
         return "dockerfile"
-    if name == "nginx.conf" or (path.parent.name in ("conf.d", "sites-enabled", "sites-available") and name.endswith(".conf")):
+    if name == "nginx.conf" or name.endswith((".nginx.conf", ".nginx")) or (
+        path.parent.name in ("conf.d", "sites-enabled", "sites-available") and name.endswith(".conf")
+    ):
         return "nginx"
     return None
 

@@ -1,10 +1,224 @@
-"""dockerfile files (placeholder: the parser comes with the coverage work)."""
+"""Dockerfiles (and Containerfiles), parsed with dockerfile-parse into one Document.
+
+`data` is plain data, stage by stage and as one flat list:
+
+    {"stages": [{"index": 0, "name": "build", "from": "node:20-alpine", "image": "node:20-alpine",
+                 "base_stage": None, "line": 1, "instructions": [...]}],
+     "instructions": [{"instruction": "RUN", "value": "apt-get update && ...", "arguments": "...",
+                       "flags": {"mount": ["type=cache,target=/root/.cache"]}, "line": 4, "end_line": 6,
+                       "stage": 0, "stage_name": "build"}, ...]}
+
+`value` is the instruction as written after line continuations are joined
+(comment lines inside a continuation dropped, heredoc bodies appended);
+`arguments` is `value` without the leading `--flag`s (an exec-form `["a", "b"]`
+becomes `a b`). ENV and ARG instructions carry their `pairs` (an ARG without a
+default maps to None); FROM carries `image`, `name`, `platform`. Instructions
+before the first FROM (global ARGs) have `stage: None`. Every instruction and
+stage has a position (1-based line), so do ENV/ARG keys. ENV and ARG pairs
+are also `settings`, so the secret rules can read them.
+
+A file dockerfile-parse reads but Docker would not build (an unknown
+instruction, an instruction without arguments, nothing but ARG before FROM, no
+FROM at all) is an InputError with its line.
+"""
 from __future__ import annotations
 
+import io
+import json
+import re
 from pathlib import Path
+from typing import Any
 
-from checker.inputs.document import Document
+from checker.errors import InputError
+from checker.inputs.document import Document, Position, Setting
+from checker.inputs.paths import Path as DocPath
+
+INSTRUCTIONS = {
+    "FROM", "RUN", "CMD", "LABEL", "MAINTAINER", "EXPOSE", "ENV", "ADD", "COPY", "ENTRYPOINT", "VOLUME", "USER",
+    "WORKDIR", "ARG", "ONBUILD", "STOPSIGNAL", "HEALTHCHECK", "SHELL",
+}
+_FLAG = re.compile(r"\s*--(?P<name>[A-Za-z][\w-]*)(?:=(?P<value>\"[^\"]*\"|'[^']*'|\S*))?(?=\s|$)")
+_HEREDOC = re.compile(r"<<(?P<dash>-?)\s*(?P<q>[\"']?)(?P<word>[A-Za-z_][\w]*)(?P=q)")
+_VARIABLE = re.compile(r"\$(?:\{(?P<braced>[A-Za-z_]\w*)(?::?(?P<op>[-+])(?P<word>[^}]*))?\}|(?P<plain>[A-Za-z_]\w*))")
 
 
 def parse(display: str, path: Path, text: str, environment: str) -> list[Document]:
-    return []
+    from dockerfile_parse import DockerfileParser  # imported here: only a scan with Dockerfiles pays for it
+
+    parser = DockerfileParser(fileobj=io.BytesIO(text.encode("utf-8")), env_replace=False)
+    try:
+        structure = [item for item in parser.structure if item["instruction"] != "COMMENT"]
+    except Exception as exc:  # dockerfile-parse is lenient; anything it raises means it could not read the file
+        raise InputError(f"dockerfile-parse could not read the file: {exc}") from None
+    raw_lines = text.splitlines()
+    structure = _join_heredocs(structure, raw_lines)
+    data: dict[str, Any] = {"stages": [], "instructions": []}
+    positions: dict[DocPath, Position] = {}
+    settings: list[Setting] = []
+    global_args: dict[str, str | None] = {}
+    stage: dict[str, Any] | None = None
+    for item in structure:
+        line = item["startline"] + 1
+        name = item["instruction"]
+        value = str(item["value"] or "").strip()
+        if name not in INSTRUCTIONS:
+            raise InputError(f"unknown instruction {name.split()[0][:40]}", line)
+        if not value:
+            raise InputError(f"{name} has no arguments", line)
+        if stage is None and name not in ("FROM", "ARG"):
+            raise InputError(f"{name} before the first FROM (only ARG may come before it)", line)
+        instruction = _instruction(name, value, line, item["endline"] + 1)
+        if name == "FROM":
+            stage = _stage(instruction, data["stages"], global_args, line)
+            data["stages"].append(stage)
+            positions[("stages", len(data["stages"]) - 1)] = (line, _column(raw_lines, line))
+        index = len(data["instructions"])
+        instruction["stage"] = stage["index"] if stage else None
+        instruction["stage_name"] = stage["name"] if stage else None
+        data["instructions"].append(instruction)
+        where: DocPath = ("instructions", index)
+        positions[where] = (line, _column(raw_lines, line))
+        if stage is not None:
+            local = len(stage["instructions"])
+            stage["instructions"].append(instruction)
+            positions[("stages", stage["index"], "instructions", local)] = positions[where]
+        if name in ("ENV", "ARG"):
+            scope = f"stage {stage['name'] or 'FROM ' + stage['from']}" if stage else "global ARG"
+            for key, raw in instruction["pairs"].items():
+                key_line = _key_line(raw_lines, key, line, item["endline"] + 1)
+                positions[where + ("pairs", key)] = (key_line, _column(raw_lines, key_line, key))
+                settings.append(Setting(key, raw or "", raw or "", where + ("pairs", key), raw is not None and "$" not in raw, scope))
+            if stage is None:
+                global_args.update(instruction["pairs"])
+    if not data["stages"]:
+        raise InputError("no FROM instruction: not a Dockerfile", 1)
+    doc = Document(display, "dockerfile", data, positions, environment, text, settings)
+    doc.meta["final_stage"] = len(data["stages"]) - 1
+    return [doc]
+
+
+def _instruction(name: str, value: str, line: int, end_line: int) -> dict[str, Any]:
+    instruction: dict[str, Any] = {"instruction": name, "value": value, "line": line, "end_line": end_line}
+    flags: dict[str, list[str]] = {}
+    rest = value
+    if name in ("FROM", "RUN", "COPY", "ADD", "HEALTHCHECK"):
+        while True:
+            match = _FLAG.match(rest)
+            if not match:
+                break
+            flags.setdefault(match.group("name").lower(), []).append((match.group("value") or "").strip("\"'"))
+            rest = rest[match.end():]
+    rest = rest.strip()
+    if rest.startswith("[") and name in ("RUN", "CMD", "ENTRYPOINT", "SHELL", "ADD", "COPY", "VOLUME"):
+        try:
+            words = json.loads(rest)
+        except ValueError:
+            words = None
+        if isinstance(words, list) and all(isinstance(w, str) for w in words):
+            rest = " ".join(words)
+            instruction["exec_form"] = True
+    instruction["flags"] = flags
+    instruction["arguments"] = rest
+    if name in ("ENV", "ARG"):
+        instruction["pairs"] = _pairs(name, rest, line)
+    return instruction
+
+
+def _pairs(name: str, value: str, line: int) -> dict[str, str | None]:
+    from dockerfile_parse.util import WordSplitter, extract_key_values
+
+    try:
+        if name == "ENV":
+            return {key: val for key, val in extract_key_values(env_replace=False, args={}, envs={}, instruction_value=value)}
+        pairs: dict[str, str | None] = {}
+        for word in WordSplitter(value).split(dequote=False):
+            key, sep, default = word.partition("=")
+            pairs[WordSplitter(key).dequote()] = WordSplitter(default).dequote() if sep else None
+        return pairs
+    except (ValueError, IndexError) as exc:
+        raise InputError(f"{name}: {exc}", line) from None
+
+
+def _stage(instruction: dict[str, Any], stages: list[dict[str, Any]], global_args: dict[str, str | None], line: int) -> dict[str, Any]:
+    words = instruction["arguments"].split()
+    if len(words) not in (1, 3) or (len(words) == 3 and words[1].lower() != "as"):
+        raise InputError("FROM takes an image and an optional `AS name`", line)
+    image = words[0]
+    name = words[2] if len(words) == 3 else None
+    instruction["image"], instruction["name"] = image, name
+    instruction["platform"] = (instruction["flags"].get("platform") or [None])[0]
+    resolved = substitute(image, global_args)
+    known = {str(s["name"]).lower(): s["index"] for s in stages if s["name"]}
+    base_stage = known.get(resolved.lower()) if resolved is not None else None
+    return {
+        "index": len(stages), "name": name, "from": image, "image": resolved, "base_stage": base_stage,
+        "line": line, "instructions": [],
+    }
+
+
+def substitute(text: str, variables: dict[str, str | None]) -> str | None:
+    """`text` with $VAR, ${VAR}, ${VAR:-default} and ${VAR:+alt} replaced; None when a variable has no value."""
+    unresolved = False
+
+    def replace(match: re.Match[str]) -> str:
+        nonlocal unresolved
+        name = match.group("braced") or match.group("plain")
+        value = variables.get(name)
+        op, word = match.group("op"), match.group("word") or ""
+        if op == "-" and not value:
+            return word
+        if op == "+":
+            return word if value else ""
+        if value is None:
+            unresolved = True
+            return ""
+        return value
+
+    result = _VARIABLE.sub(replace, text)
+    return None if unresolved else result
+
+
+def _join_heredocs(structure: list[dict[str, Any]], lines: list[str]) -> list[dict[str, Any]]:
+    """Append heredoc bodies (`RUN <<EOF ... EOF`) to their instruction; dockerfile-parse reads them as instructions."""
+    joined: list[dict[str, Any]] = []
+    skip_until = -1
+    for item in structure:
+        if item["startline"] <= skip_until:
+            continue
+        markers = _HEREDOC.findall(str(item["value"] or "")) if item["instruction"] in ("RUN", "COPY", "ADD") else []
+        if markers:
+            item = dict(item)
+            number = item["endline"] + 1
+            bodies = []
+            for _dash, _quote, word in markers:
+                body = []
+                while number < len(lines) and lines[number].strip() != word:
+                    body.append(lines[number])
+                    number += 1
+                bodies.append("\n".join(body))
+                number += 1
+            item["value"] = str(item["value"]) + "\n" + "\n".join(bodies)
+            item["endline"] = min(number - 1, len(lines) - 1)
+            skip_until = item["endline"]
+        joined.append(item)
+    return joined
+
+
+def _column(lines: list[str], line: int, word: str | None = None) -> int:
+    text = lines[line - 1] if 0 < line <= len(lines) else ""
+    if word:
+        found = text.find(word)
+        if found >= 0:
+            return found + 1
+    return len(text) - len(text.lstrip()) + 1
+
+
+def _key_line(lines: list[str], key: str, start: int, end: int) -> int:
+    pattern = re.compile(rf"(^|[\s\"']){re.escape(key)}[\"']?(=|\s|$)")
+    for number in range(start, min(end, len(lines)) + 1):
+        text = lines[number - 1]
+        if number == start:
+            text = text.lstrip()[3:]  # skip the ENV / ARG keyword itself
+        if pattern.search(text):
+            return number
+    return start

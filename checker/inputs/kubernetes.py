@@ -64,7 +64,7 @@ def build(doc: Document) -> None:
     obj = doc.data
     doc.meta["k8s_kind"] = obj.get("kind")
     metadata = obj.get("metadata") if isinstance(obj.get("metadata"), dict) else {}
-    doc.meta["k8s_name"] = metadata.get("name", "")
+    doc.meta["k8s_name"] = metadata.get("name") or metadata.get("generateName") or ""
     doc.meta["k8s_namespace"] = metadata.get("namespace")
     doc.meta["label"] = f"{obj.get('kind')}/{doc.meta['k8s_name']}"
     for container in containers(doc):

@@ -154,6 +154,7 @@ def _parse(candidate: Candidate, text: str, options: LoadOptions) -> list[Docume
             continue
         kind = yaml_kinds.classify(candidate.display, part.data)
         doc = Document(candidate.display, kind, part.data, part.positions, environment, text, duplicates=part.duplicates)
+        yaml_kinds.fill_settings(doc)
         if kind == "yaml" and (candidate.kind == "compose" or compose.looks_like_compose(part.data)):
             doc.kind = "compose"
             if not isinstance(part.data, dict):

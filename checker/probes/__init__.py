@@ -23,11 +23,19 @@ PROBES: dict[str, str] = {
     "unset-variable": "checker.probes.unset_variable",
     "attestation": "checker.probes.attestation",
     # kubernetes
+    "k8s-security-context": "checker.probes.k8s_security_context",
+    "k8s-object": "checker.probes.k8s_object",
     "k8s-workload": "checker.probes.k8s_workload",
     # kubernetes, cross-object (one result for the whole scan)
+    "k8s-relations": "checker.probes.k8s_relations",
     # dockerfile
+    "dockerfile": "checker.probes.dockerfile",
     # nginx
+    "nginx": "checker.probes.nginx",
     # monitoring and backups
+    "monitoring-coverage": "checker.probes.monitoring_coverage",
+    "backup-coverage": "checker.probes.backup_coverage",
+    "github-workflow": "checker.probes.workflow",
 }
 
 

@@ -1,9 +1,20 @@
-"""Container images pinned to a version: no missing tag, no `latest`.
+"""Container images pinned to a version: no missing tag, no `latest`; and a pull policy that fits the tag.
 
 An image without a tag pulls `latest`; `latest` moves, so two deploys of the
 same file can run different code, and a rollback may not roll back. With
-`require_digest: true`, only `@sha256:` digests pass. Services that
+`require_digest: true`, only `@sha256:` digests pass. Compose services that
 build their own image (`build:`) and images from an unset `${VAR}` are not judged.
+
+Compose reads `select` (default `services.*.image`); Kubernetes workloads are
+read container by container (init and ephemeral containers too), and images
+still holding a `$` placeholder (`${IMAGE}`, `$(TAG)`) are not judged.
+
+With `check: pull-policy` (Kubernetes only) a container fails when its
+`imagePullPolicy` is `Never` (a node without the image cannot start the pod) or
+`IfNotPresent` on a floating or missing tag (each node keeps whichever `latest`
+it pulled first, so replicas run different code).
+
+Params: check (tag | pull-policy), select, require_digest, floating_tags.
 
 Fails:  services: {web: {image: "nginx:latest"}}
 Passes: services: {web: {image: "nginx:1.27.3"}}
@@ -11,21 +22,23 @@ Passes: services: {web: {image: "nginx:1.27.3"}}
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Iterator
+from typing import Iterator, Literal
 
+from checker.inputs import kubernetes
 from checker.inputs.document import Document
 from checker.inputs.paths import Path, select_path
 from checker.models import STRICT
 from checker.probes.base import Context, Observation
 
 NAME = "image-pinned"
-TARGETS = ("compose",)
+TARGETS = ("compose", "k8s")
 FLOATING_TAGS = {"latest", "stable", "main", "master", "edge", "nightly"}
 
 
 @dataclass
 class Params:
     __pydantic_config__ = STRICT
+    check: Literal["tag", "pull-policy"] = "tag"
     select: str = "services.*.image"
     require_digest: bool = False
     floating_tags: list[str] = field(default_factory=lambda: sorted(FLOATING_TAGS))
@@ -47,18 +60,54 @@ def _built_here(doc: Document, path: Path) -> bool:
     return isinstance(parent, dict) and "build" in parent
 
 
+def applies(doc: Document, params: Params) -> bool:
+    if doc.kind == "k8s":
+        return kubernetes.is_workload(doc)
+    return params.check == "tag"
+
+
 def check(doc: Document, params: Params, context: Context) -> Iterator[Observation]:
+    if doc.kind == "k8s":
+        yield from _check_containers(doc, params)
+        return
     unset_paths = {path for _, path, _ in doc.unset_variables}
     for node in doc.select(params.select):
         image = str(node.value or "").strip()
         if not image or node.path in unset_paths or _built_here(doc, node.path):
             continue
-        name, tag, digest = split_image(image)
-        if digest:
+        problem = _tag_problem(image, params)
+        if problem:
+            yield Observation(node.path, f"image {image} {problem}", image)
+
+
+def _tag_problem(image: str, params: Params) -> str | None:
+    name, tag, digest = split_image(image)
+    if digest:
+        return None
+    if params.require_digest:
+        return "is not pinned by digest"
+    if not tag:
+        return "has no tag, so it runs whatever `latest` is"
+    if tag.lower() in params.floating_tags:
+        return f"uses the floating tag `{tag}`"
+    return None
+
+
+def _check_containers(doc: Document, params: Params) -> Iterator[Observation]:
+    label = kubernetes.describe(doc)
+    for container in kubernetes.containers(doc):
+        image = str(container.spec.get("image") or "").strip()
+        if not image or "$" in image:
             continue
-        if params.require_digest:
-            yield Observation(node.path, f"image {image} is not pinned by digest", image)
-        elif not tag:
-            yield Observation(node.path, f"image {image} has no tag, so it runs whatever `latest` is", image)
-        elif tag.lower() in params.floating_tags:
-            yield Observation(node.path, f"image {image} uses the floating tag `{tag}`", image)
+        where = f"{label}, container {container.spec.get('name', '?')}"
+        if params.check == "tag":
+            problem = _tag_problem(image, params)
+            if problem:
+                yield Observation(container.path + ("image",), f"{where}: image {image} {problem}", image)
+            continue
+        policy = str(container.spec.get("imagePullPolicy") or "")
+        path = container.path + ("imagePullPolicy",)
+        if policy == "Never":
+            yield Observation(path, f"{where}: imagePullPolicy Never, so a node without {image} cannot start the pod", policy)
+        elif policy == "IfNotPresent" and _tag_problem(image, Params(floating_tags=params.floating_tags)):
+            yield Observation(path, f"{where}: imagePullPolicy IfNotPresent on the floating image {image}", policy)

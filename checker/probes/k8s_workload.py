@@ -5,9 +5,10 @@ DaemonSet, ReplicaSet, Job, CronJob ...) and checks, with `scope: container`,
 every container (`containers` picks which lists: containers, initContainers,
 ephemeralContainers), or with `scope: pod` the pod spec itself. `require` and
 `where` are conditions exactly as in the `assert` probe, with paths relative
-to the container or the pod spec. Objects that are not workloads are not judged.
+to the container or the pod spec. Objects that are not workloads are not judged;
+`kinds` narrows the workload kinds (e.g. no Job or CronJob for liveness probes).
 
-Params: scope, require, where, containers, message ({object}, {container}, {value}).
+Params: scope, require, where, containers, kinds, message ({object}, {container}, {value}).
 
 Fails (scope: container, require: {path: securityContext.privileged, op: not_equals, value: true}):
     kind: Deployment ... containers: [{name: app, image: "app:1.0", securityContext: {privileged: true}}]
@@ -39,11 +40,12 @@ class Params:
     containers: list[Literal["containers", "initContainers", "ephemeralContainers"]] = field(
         default_factory=lambda: ["containers", "initContainers", "ephemeralContainers"]
     )
+    kinds: Optional[list[str]] = None  # default: every workload kind
     message: Optional[str] = None
 
 
 def applies(doc: Document, params: Params) -> bool:
-    return kubernetes.is_workload(doc)
+    return kubernetes.is_workload(doc) and (params.kinds is None or doc.data.get("kind") in params.kinds)
 
 
 def check(doc: Document, params: Params, context: Context) -> Iterator[Observation]:

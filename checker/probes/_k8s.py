@@ -1,0 +1,171 @@
+"""Kubernetes helpers shared by probes: label selectors, pod labels, namespaces, database workloads.
+
+    selects(selector, labels)     a LabelSelector (matchLabels + matchExpressions) against pod labels
+    selects_map(selector, labels) a Service's plain `selector:` map
+    pod_labels(doc)               the labels a workload puts on its pods
+    same_namespace(a, b)          objects without `metadata.namespace` may land in any namespace
+    is_database(doc, ...)         a workload whose containers run a database image or listen on a database port
+    of_kind, object_name, as_map, written, skip    small helpers for the cross-object checks
+"""
+from __future__ import annotations
+
+from typing import Any, Iterable
+
+from checker.inputs import kubernetes
+from checker.inputs.document import Document
+from checker.inputs.paths import Path
+from checker.probes.base import Observation
+from checker.probes.image_pinned import split_image
+
+SCALABLE = ("Deployment", "StatefulSet", "ReplicaSet", "ReplicationController")
+LONG_RUNNING = SCALABLE + ("DaemonSet", "Pod")
+
+DATABASE_PORTS = (5432, 3306, 27017, 6379, 9042, 26257, 1433, 1521, 5984, 7687, 8086, 9200, 11211, 19530, 6333, 8123, 2379)
+DATABASE_IMAGES = (
+    "postgres", "postgresql", "pgvector", "postgis", "timescaledb", "mysql", "mariadb", "percona", "mongo", "mongodb",
+    "redis", "valkey", "keydb", "memcached", "cassandra", "scylla", "cockroach", "couchdb", "neo4j", "influxdb",
+    "elasticsearch", "opensearch", "clickhouse-server", "milvus", "qdrant", "weaviate", "etcd", "mssql-server",
+)
+
+
+class SelectorError(ValueError):
+    """A selector that is not a LabelSelector (an unknown operator, a non-list `values`)."""
+
+
+def selects(selector: Any, labels: dict[str, str], empty_selects_all: bool = True) -> bool:
+    """Does a LabelSelector select pods with these labels?
+
+    All `matchLabels` pairs and all `matchExpressions` must hold. `{}` selects every pod
+    (NetworkPolicy, policy/v1 PodDisruptionBudget) unless `empty_selects_all` is False
+    (policy/v1beta1 PodDisruptionBudget); `null` selects nothing.
+    """
+    if selector is None:
+        return False
+    if not isinstance(selector, dict):
+        raise SelectorError(f"selector is a {type(selector).__name__}, not a mapping")
+    match_labels = selector.get("matchLabels") or {}
+    expressions = selector.get("matchExpressions") or []
+    if not match_labels and not expressions:
+        return empty_selects_all
+    if not isinstance(match_labels, dict) or not isinstance(expressions, list):
+        raise SelectorError("matchLabels must be a mapping and matchExpressions a list")
+    if any(labels.get(str(key)) != _text(value) for key, value in match_labels.items()):
+        return False
+    return all(_expression_holds(expression, labels) for expression in expressions)
+
+
+def _expression_holds(expression: Any, labels: dict[str, str]) -> bool:
+    if not isinstance(expression, dict) or "key" not in expression:
+        raise SelectorError("a matchExpressions entry needs a key")
+    key, operator = str(expression["key"]), str(expression.get("operator", ""))
+    values = expression.get("values") or []
+    if not isinstance(values, list):
+        raise SelectorError(f"values of {key} must be a list")
+    wanted = {_text(v) for v in values}
+    if operator == "In":
+        return key in labels and labels[key] in wanted
+    if operator == "NotIn":
+        return key not in labels or labels[key] not in wanted
+    if operator == "Exists":
+        return key in labels
+    if operator == "DoesNotExist":
+        return key not in labels
+    raise SelectorError(f"unknown selector operator {operator!r} (In, NotIn, Exists, DoesNotExist)")
+
+
+def selects_map(selector: Any, labels: dict[str, str]) -> bool:
+    """A Service's `spec.selector` (a plain map): every pair must be on the pod; an empty map selects nothing."""
+    if not isinstance(selector, dict) or not selector:
+        return False
+    return all(labels.get(str(key)) == _text(value) for key, value in selector.items())
+
+
+def pod_labels(doc: Document) -> dict[str, str]:
+    """The labels of the pods a workload creates (its template's labels; a Pod's own)."""
+    found = kubernetes.pod_spec(doc)
+    if found is None:
+        return {}
+    node: Any = doc.data
+    for part in found[0][:-1] + ("metadata", "labels"):
+        node = node.get(part) if isinstance(node, dict) else None
+    return {str(k): _text(v) for k, v in node.items()} if isinstance(node, dict) else {}
+
+
+def namespace(doc: Document) -> str | None:
+    value = doc.meta.get("k8s_namespace")
+    return str(value) if value else None
+
+
+def same_namespace(a: Document, b: Document) -> bool:
+    """True unless both objects name different namespaces: one without a namespace is applied wherever it is sent."""
+    first, second = namespace(a), namespace(b)
+    return first is None or second is None or first == second
+
+
+def spec(doc: Document) -> dict[str, Any]:
+    value = doc.data.get("spec")
+    return value if isinstance(value, dict) else {}
+
+
+def metadata_map(doc: Document, key: str) -> dict[str, str]:
+    """`metadata.annotations` or `metadata.labels`, as text."""
+    metadata = doc.data.get("metadata")
+    value = metadata.get(key) if isinstance(metadata, dict) else None
+    return {str(k): _text(v) for k, v in value.items()} if isinstance(value, dict) else {}
+
+
+def is_database(doc: Document, ports: Iterable[int] = DATABASE_PORTS, images: Iterable[str] = DATABASE_IMAGES) -> bool:
+    """A workload with a container that runs a known database image or declares a database containerPort."""
+    port_set, image_set = set(ports), set(images)
+    for container in kubernetes.containers(doc):
+        if container.list_name != "containers":
+            continue
+        if image_name(container.spec.get("image")) in image_set:
+            return True
+        for port in container.spec.get("ports") or []:
+            if isinstance(port, dict) and port.get("containerPort") in port_set:
+                return True
+    return False
+
+
+def image_name(image: Any) -> str:
+    """`docker.io/bitnami/postgresql:16` -> `postgresql`; exporters (`redis-exporter`) are not the database."""
+    name = split_image(str(image or "").strip())[0].rsplit("/", 1)[-1].lower()
+    return "" if "exporter" in name else name
+
+
+def _text(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return "" if value is None else str(value)
+
+
+def of_kind(objects: list[Document], *kinds: str) -> list[Document]:
+    return [d for d in objects if d.data.get("kind") in kinds]
+
+
+def object_name(doc: Document) -> str:
+    return str(doc.meta.get("k8s_name", ""))
+
+
+def as_map(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def written(doc: Document, *path: str | int) -> Path:
+    """The longest part of `path` the object writes (`spec.replicas`, else `spec`), so a finding names what is there."""
+    node: Any = doc.data
+    found: Path = ()
+    for part in path:
+        if isinstance(node, dict) and part in node:
+            node = node[part]
+        elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
+            node = node[part]
+        else:
+            break
+        found = found + (part,)
+    return found
+
+
+def skip(what: str) -> Observation:
+    return Observation((), f"no {what} in scope", status="skip")

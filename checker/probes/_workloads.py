@@ -1,0 +1,224 @@
+"""What runs in a project, across Kubernetes objects and compose services, for the coverage probes.
+
+A `Workload` is one Kubernetes workload object or one compose service, with
+what the monitoring and backup probes ask of it: images, pod labels and
+annotations, command lines, settings and volume mounts. Only plain reading of
+the parsed documents; no probe logic here.
+"""
+from __future__ import annotations
+
+import os
+import re
+from typing import Any, Iterator, NamedTuple
+
+from checker.inputs import kubernetes
+from checker.inputs.document import Document, Setting
+from checker.inputs.paths import Path
+from checker.probes._ops import text
+
+# Database engines by image name (the last path segment, without tag), first match wins.
+ENGINES: tuple[tuple[str, str], ...] = (
+    ("mongo", r"mongo"),
+    ("postgres", r"postgres|postgis|pgvector|timescale|spilo|patroni|crunchy-postgres|cloudnative-pg"),
+    ("mysql", r"mysql|mariadb|percona"),
+    ("redis", r"redis|valkey|keydb"),
+    ("cassandra", r"cassandra|scylla"),
+    ("cockroach", r"cockroach"),
+    ("elasticsearch", r"elasticsearch|opensearch"),
+    ("clickhouse", r"clickhouse"),
+    ("other", r"neo4j|couchdb|influxdb|milvus|weaviate|qdrant|etcd"),
+)
+_ENGINE_RES = tuple((engine, re.compile(rf"^(?:{pattern})")) for engine, pattern in ENGINES)
+ENGINE_PORTS = {5432: "postgres", 27017: "mongo", 3306: "mysql", 6379: "redis", 9042: "cassandra", 26257: "cockroach"}
+# tools named after the database they serve: mongo-express, postgres-exporter, redis-commander ...
+NOT_DATABASE = re.compile(r"exporter|express|commander|insight|admin|backup|operator|proxy|bouncer|client|-ui$|-web$")
+OBJECT_STORAGE = re.compile(r"^(minio|seaweedfs|garage|ceph|rook-ceph|zenko|localstack)")
+LONG_RUNNING_KINDS = ("Deployment", "StatefulSet")
+
+
+class Mount(NamedTuple):
+    source: str  # "volume:<name>" (compose), "pvc:<namespace>/<claim>", "host:<path>", "ephemeral", "unknown:<text>"
+    target: str  # mount path inside the container
+    path: Path  # where the mount is written
+    read_only: bool
+
+
+class Workload(NamedTuple):
+    doc: Document
+    path: Path  # what to point at: services.<name>, or the object's metadata.name
+    name: str
+    source: str  # k8s | compose
+    kind: str  # Deployment, StatefulSet ... or "service" for compose
+    namespace: str  # "" for compose and for objects without one
+    images: list[str]
+    labels: dict[str, str]  # pod labels (k8s) or service labels (compose)
+    annotations: dict[str, str]  # pod template and object annotations
+    command: str  # command lines of every container, joined
+    settings: list[Setting]
+    mounts: list[Mount]
+    ports: list[int]  # container ports (k8s) / ports and expose targets (compose)
+    spec: dict[str, Any]  # the compose service, or the Kubernetes object
+
+    def label(self) -> str:
+        return f"service {self.name}" if self.source == "compose" else f"{self.kind}/{self.name}"
+
+
+def image_name(image: str) -> str:
+    """`registry.example.com/team/mongo:7@sha256:..` -> `mongo`."""
+    name = image.split("@", 1)[0]
+    last = name.rsplit("/", 1)[-1]
+    return last.split(":", 1)[0].lower()
+
+
+def engine(workload: Workload) -> str | None:
+    """The database engine a workload runs, by image name, else (no database tool among its images) by port."""
+    tools = False
+    for image in workload.images:
+        name = image_name(image)
+        if NOT_DATABASE.search(name):
+            tools = True
+            continue
+        for found, pattern in _ENGINE_RES:
+            if pattern.match(name):
+                return found
+    if tools:  # pgbouncer listens on 5432, mongo-express talks to 27017: neither holds the data
+        return None
+    for port in workload.ports:
+        if port in ENGINE_PORTS:
+            return ENGINE_PORTS[port]
+    return None
+
+
+def is_object_storage(workload: Workload) -> bool:
+    return any(OBJECT_STORAGE.match(image_name(image)) for image in workload.images)
+
+
+def persistent(mount: Mount) -> bool:
+    return not mount.source.startswith("ephemeral")
+
+
+def workloads(documents: list[Document]) -> Iterator[Workload]:
+    env_files = {os.path.normpath(d.path): d for d in documents if d.kind == "env"}
+    for doc in documents:
+        if doc.kind == "k8s" and kubernetes.is_workload(doc):
+            yield _k8s(doc)
+        elif doc.kind == "compose" and isinstance(doc.data, dict) and isinstance(doc.data.get("services"), dict):
+            for name, service in doc.data["services"].items():
+                if isinstance(service, dict) and ("image" in service or "build" in service):
+                    yield _compose(doc, str(name), service, _env_file_settings(doc, service, env_files))
+
+
+def _env_file_settings(doc: Document, service: dict[str, Any], env_files: dict[str, Document]) -> list[Setting]:
+    """Settings of the env files a compose service names (`env_file:`), when they were scanned too."""
+    entries = service.get("env_file")
+    found: list[Setting] = []
+    for entry in entries if isinstance(entries, list) else [entries] if entries else []:
+        name = entry.get("path") if isinstance(entry, dict) else entry
+        source = env_files.get(os.path.normpath(os.path.join(os.path.dirname(doc.path), str(name))))
+        found.extend(source.settings if source else [])
+    return found
+
+
+def _k8s(doc: Document) -> Workload:
+    obj = doc.data
+    metadata = obj.get("metadata") if isinstance(obj.get("metadata"), dict) else {}
+    found = kubernetes.pod_spec(doc)
+    pod_path, pod = found if found else ((), {})
+    template_meta: Any = metadata if obj.get("kind") == "Pod" else _at(obj, pod_path[:-1] + ("metadata",))
+    template_meta = template_meta if isinstance(template_meta, dict) else {}
+    namespace = str(metadata.get("namespace") or "")
+    containers = list(kubernetes.containers(doc))
+    volumes = {str(v.get("name")): v for v in pod.get("volumes") or [] if isinstance(v, dict)}
+    templates = {
+        str(t.get("metadata", {}).get("name")) for t in (obj.get("spec") or {}).get("volumeClaimTemplates") or []
+        if isinstance(t, dict) and isinstance(t.get("metadata"), dict)
+    } if isinstance(obj.get("spec"), dict) else set()
+    mounts = []
+    for container in containers:
+        for index, mount in enumerate(container.spec.get("volumeMounts") or []):
+            if isinstance(mount, dict):
+                source = _k8s_source(str(mount.get("name")), volumes, templates, namespace, str(metadata.get("name", "")))
+                mounts.append(Mount(source, str(mount.get("mountPath", "")), container.path + ("volumeMounts", index),
+                                    bool(mount.get("readOnly"))))
+    ports = [
+        int(p["containerPort"]) for c in containers for p in c.spec.get("ports") or []
+        if isinstance(p, dict) and isinstance(p.get("containerPort"), int)
+    ]
+    return Workload(
+        doc, ("metadata", "name") if "name" in metadata else (), str(metadata.get("name", "")), "k8s",
+        str(obj.get("kind")), namespace,
+        [str(c.spec.get("image", "")) for c in containers if c.spec.get("image")],
+        _strings(template_meta.get("labels")), {**_strings(metadata.get("annotations")), **_strings(template_meta.get("annotations"))},
+        "\n".join(text(c.spec.get("command")) + " " + text(c.spec.get("args")) for c in containers),
+        list(doc.settings), mounts, ports, obj,
+    )
+
+
+def _k8s_source(name: str, volumes: dict[str, Any], templates: set[str], namespace: str, owner: str) -> str:
+    volume = volumes.get(name)
+    if volume is None:
+        return f"pvc:{namespace}/{name}-{owner}" if name in templates else f"unknown:{name}"
+    if isinstance(volume.get("persistentVolumeClaim"), dict):
+        return f"pvc:{namespace}/{volume['persistentVolumeClaim'].get('claimName')}"
+    if isinstance(volume.get("hostPath"), dict):
+        return f"host:{volume['hostPath'].get('path')}"
+    if any(key in volume for key in ("nfs", "cephfs", "csi", "awsElasticBlockStore", "gcePersistentDisk", "azureDisk", "cinder")):
+        return f"volume:{name}"
+    return f"ephemeral:{name}"  # emptyDir, configMap, secret, projected, downwardAPI
+
+
+def _compose(doc: Document, name: str, service: dict[str, Any], env_file: list[Setting]) -> Workload:
+    base: Path = ("services", name)
+    mounts = []
+    volumes = service.get("volumes")
+    for index, entry in enumerate(volumes if isinstance(volumes, list) else []):
+        mount = _compose_mount(entry, base + ("volumes", index))
+        if mount:
+            mounts.append(mount)
+    ports = []
+    for entry in [p for key in ("ports", "expose") if isinstance(service.get(key), list) for p in service[key]]:
+        target = entry.get("target") if isinstance(entry, dict) else str(entry).split("/")[0].rsplit(":", 1)[-1]
+        if str(target).isdigit():
+            ports.append(int(str(target)))
+    scope = f"service {name}"
+    return Workload(
+        doc, base, name, "compose", "service", "", [str(service["image"])] if service.get("image") else [],
+        _labels(service.get("labels")), {}, text(service.get("entrypoint")) + " " + text(service.get("command")),
+        env_file + [s for s in doc.settings if s.scope == scope], mounts, ports, service,
+    )
+
+
+def _compose_mount(entry: Any, path: Path) -> Mount | None:
+    if isinstance(entry, dict):
+        kind, source, target = entry.get("type", "volume"), str(entry.get("source") or ""), str(entry.get("target") or "")
+        read_only = bool(entry.get("read_only"))
+        if kind == "tmpfs":
+            return Mount("ephemeral:tmpfs", target, path, read_only)
+    else:
+        parts = str(entry).split(":")
+        if len(parts) == 1:
+            return Mount("ephemeral:anonymous", parts[0], path, False)
+        source, target = parts[0], parts[1]
+        read_only = len(parts) > 2 and "ro" in parts[2].split(",")
+    if not source:
+        return Mount(f"unknown:{target}", target, path, read_only)
+    if source.startswith((".", "/", "~", "$")):
+        return Mount(f"host:{source}", target, path, read_only)
+    return Mount(f"volume:{source}", target, path, read_only)
+
+
+def _labels(value: Any) -> dict[str, str]:
+    if isinstance(value, list):
+        pairs = (str(item).partition("=") for item in value)
+        return {key: label for key, _, label in pairs}
+    return _strings(value)
+
+
+def _strings(value: Any) -> dict[str, str]:
+    return {str(k): text(v) for k, v in value.items()} if isinstance(value, dict) else {}
+
+
+def _at(data: Any, path: Path) -> Any:
+    for part in path:
+        data = data.get(part) if isinstance(data, dict) else None
+    return data

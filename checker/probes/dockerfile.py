@@ -1,0 +1,206 @@
+"""Dockerfile checks, multi-stage aware. `check` picks one:
+
+  root-user      the final stage runs as root: no USER in it (nor in the stage it
+                 is built FROM), or the last USER is root / 0
+  healthcheck    the final stage has no HEALTHCHECK (or `HEALTHCHECK NONE`)
+  base-image     a FROM image has no tag or a floating one (`latest` ...); `scratch`,
+                 earlier stages, digests and images whose ARG has no default are not judged
+  secret-env     ENV, or ARG with a default, gives a secret-looking key a literal value
+                 (not a number or a boolean), or a connection URI a password
+  add-remote     ADD fetches a URL without `--checksum` (a git URL: not pinned to a commit)
+  package-cache  a RUN of the shipped stages leaves a package manager's cache in the
+                 image; `manager`: apt | apk | pip | npm (see _package_cache.py)
+
+Only the final stage and the stages it is built FROM are shipped, so
+root-user, healthcheck and package-cache read only those; base-image,
+secret-env and add-remote read every stage (their text is in the repository,
+and a builder's base image decides what gets built).
+
+Fails (check: root-user):  FROM node:20.14.0-alpine / CMD ["node", "server.js"]
+Passes:                    FROM node:20.14.0-alpine / USER node / CMD ["node", "server.js"]
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any, Iterator, Literal, Optional
+
+from checker.inputs.dockerfile import substitute
+from checker.inputs.document import Document
+from checker.models import STRICT
+from checker.probes._package_cache import MANAGERS, leaves_cache
+from checker.probes.base import Context, Observation
+from checker.probes.image_pinned import FLOATING_TAGS, split_image
+from checker.secrets import CONNECTION_SCHEMES, is_secret_key, uri_password, uri_scheme
+
+NAME = "dockerfile"
+TARGETS = ("dockerfile",)
+ROOT_USERS = {"root", "0"}
+_URL = re.compile(r"^(https?|ftp)://", re.IGNORECASE)
+_GIT_COMMIT = re.compile(r"#[0-9a-f]{40}$")
+_NOT_SECRET_VALUE = re.compile(r"^(true|false|yes|no|on|off|-?\d+(\.\d+)?)$", re.IGNORECASE)  # MAX_TOKENS=4096 is a limit
+
+
+@dataclass
+class Params:
+    __pydantic_config__ = STRICT
+    check: Literal["root-user", "healthcheck", "base-image", "secret-env", "add-remote", "package-cache"]
+    manager: Optional[Literal[MANAGERS]] = None  # type: ignore[valid-type]
+    floating_tags: list[str] = field(default_factory=lambda: sorted(FLOATING_TAGS))
+
+    def __post_init__(self) -> None:
+        if (self.check == "package-cache") != (self.manager is not None):
+            raise ValueError("`manager` is required with check: package-cache, and only with it")
+
+
+def check(doc: Document, params: Params, context: Context) -> Iterator[Observation]:
+    stages: list[dict[str, Any]] = doc.data["stages"]
+    if params.check == "root-user":
+        yield from _root_user(stages, _global_args(doc))
+    elif params.check == "healthcheck":
+        yield from _healthcheck(stages)
+    elif params.check == "base-image":
+        yield from _base_images(stages, params.floating_tags)
+    elif params.check == "secret-env":
+        yield from _secret_env(doc)
+    elif params.check == "add-remote":
+        yield from _add_remote(stages)
+    else:
+        for index, stage in _shipped(stages):
+            for number, instruction in enumerate(stage["instructions"]):
+                problem = leaves_cache(params.manager, instruction, _env_before(stages, index, number))
+                if problem:
+                    yield Observation(_path(index, number), f"RUN in stage {_label(stage)} {problem}", _short(instruction))
+
+
+def _shipped(stages: list[dict[str, Any]]) -> list[tuple[int, dict[str, Any]]]:
+    """The final stage and the stages it is built FROM, final first."""
+    chain, index, seen = [], len(stages) - 1, set()
+    while index is not None and index not in seen:
+        seen.add(index)
+        chain.append((index, stages[index]))
+        index = stages[index]["base_stage"]
+    return chain
+
+
+def _last(stages: list[dict[str, Any]], name: str) -> tuple[int, int, dict[str, Any]] | None:
+    for index, stage in _shipped(stages):
+        for number in range(len(stage["instructions"]) - 1, -1, -1):
+            if stage["instructions"][number]["instruction"] == name:
+                return index, number, stage["instructions"][number]
+    return None
+
+
+def _root_user(stages: list[dict[str, Any]], global_args: dict[str, str | None]) -> Iterator[Observation]:
+    final = len(stages) - 1
+    found = _last(stages, "USER")
+    if found is None:
+        base = _shipped(stages)[-1][1]
+        image = str(base["image"] or base["from"])
+        if "nonroot" in image.lower():  # distroless :nonroot and the like
+            return
+        yield Observation(("stages", final), f"final stage {_label(stages[final])} has no USER, so it runs as the base image's user (root for most images)", image)
+        return
+    index, number, instruction = found
+    user = _resolve(stages, global_args, index, number, instruction["arguments"].split()[0])
+    if user is not None and user.split(":")[0].lower() in ROOT_USERS:
+        yield Observation(_path(index, number), f"the last USER of the final stage is {user}", instruction["arguments"])
+
+
+def _healthcheck(stages: list[dict[str, Any]]) -> Iterator[Observation]:
+    final = len(stages) - 1
+    found = _last(stages, "HEALTHCHECK")
+    if found is None:
+        yield Observation(("stages", final), f"final stage {_label(stages[final])} has no HEALTHCHECK")
+    elif found[2]["arguments"].split()[0].upper() == "NONE":
+        yield Observation(_path(found[0], found[1]), "HEALTHCHECK NONE switches the health check off", found[2]["value"])
+
+
+def _base_images(stages: list[dict[str, Any]], floating: list[str]) -> Iterator[Observation]:
+    tags = {t.lower() for t in floating}
+    for index, stage in enumerate(stages):
+        image = stage["image"]
+        if image is None or stage["base_stage"] is not None or image.lower() == "scratch" or "$" in image:
+            continue  # unresolved ARG, an earlier stage, or nothing at all
+        name, tag, digest = split_image(image)
+        if digest:
+            continue
+        if not tag:
+            yield Observation(("stages", index), f"FROM {image} has no tag, so it builds on whatever `latest` is", image)
+        elif tag.lower() in tags:
+            yield Observation(("stages", index), f"FROM {image} uses the floating tag `{tag}`", image)
+
+
+def _secret_env(doc: Document) -> Iterator[Observation]:
+    for setting in doc.settings:
+        value = setting.value.strip()
+        if not setting.resolved or not value:
+            continue
+        kind = doc.data["instructions"][setting.path[1]]["instruction"]
+        default = " as its default" if kind == "ARG" else ""
+        if is_secret_key(setting.key) and not _NOT_SECRET_VALUE.match(value):
+            yield Observation(setting.path, f"{kind} {setting.key} ({setting.scope}) is given a literal value{default}", value, secret=True)
+        elif uri_scheme(value) in CONNECTION_SCHEMES and uri_password(value):
+            message = f"{kind} {setting.key} ({setting.scope}) has a password written in its URI{default}"
+            yield Observation(setting.path, message, value, secret=True)
+
+
+def _add_remote(stages: list[dict[str, Any]]) -> Iterator[Observation]:
+    for index, stage in enumerate(stages):
+        for number, instruction in enumerate(stage["instructions"]):
+            if instruction["instruction"] != "ADD":
+                continue
+            sources = instruction["arguments"].split()[:-1]
+            for source in sources:
+                git = source.split("#")[0].endswith(".git") or source.startswith("git@")
+                if git and not _GIT_COMMIT.search(source):
+                    yield Observation(_path(index, number), f"ADD clones {source} at a ref that can move", source)
+                elif not git and _URL.match(source) and "checksum" not in instruction["flags"]:
+                    yield Observation(_path(index, number), f"ADD downloads {source} without --checksum", source)
+
+
+def _env_before(stages: list[dict[str, Any]], index: int, number: int) -> dict[str, str]:
+    """ENV values in force before instruction `number` of stage `index` (inherited through FROM stage)."""
+    env: dict[str, str] = {}
+    for stage_index, stage in reversed(_shipped(stages)):
+        limit = number if stage_index == index else len(stage["instructions"])
+        for instruction in stage["instructions"][:limit]:
+            if instruction["instruction"] == "ENV":
+                env.update({k: v or "" for k, v in instruction["pairs"].items()})
+        if stage_index == index:
+            break
+    return env
+
+
+def _resolve(stages: list[dict[str, Any]], global_args: dict[str, str | None], index: int, number: int, text: str) -> str | None:
+    if "$" not in text:
+        return text
+    variables: dict[str, str | None] = {}
+    for instruction in stages[index]["instructions"][:number]:
+        if instruction["instruction"] == "ENV":
+            variables.update(instruction["pairs"])
+        elif instruction["instruction"] == "ARG":  # an ARG redeclared without a value takes the global default
+            variables.update({k: v if v is not None else global_args.get(k) for k, v in instruction["pairs"].items()})
+    return substitute(text, variables)
+
+
+def _global_args(doc: Document) -> dict[str, str | None]:
+    pairs: dict[str, str | None] = {}
+    for instruction in doc.data["instructions"]:
+        if instruction["stage"] is not None:
+            break
+        pairs.update(instruction["pairs"])
+    return pairs
+
+
+def _path(index: int, number: int) -> tuple[str | int, ...]:
+    return ("stages", index, "instructions", number)
+
+
+def _label(stage: dict[str, Any]) -> str:
+    return str(stage["name"] or f"FROM {stage['from']}")
+
+
+def _short(instruction: dict[str, Any]) -> str:
+    text = " ".join(str(instruction["arguments"]).split())
+    return text if len(text) <= 120 else text[:117] + "..."

@@ -1,0 +1,257 @@
+"""Edge cases of the Dockerfile rules (rules/security-dockerfile.yaml, rules/performance-dockerfile.yaml).
+
+Each test pins the status, line and message of every finding, yamllint style.
+Multi-stage builds: only the final stage, and the stages it is built FROM, ship.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from checker.models import Result
+from helpers import FIXTURES, run_rule, run_snippet, statuses
+
+
+def _run(rule_id: str, text: str, tmp_path: Path) -> list[Result]:
+    return run_snippet(rule_id, text, "dockerfile", tmp_path / "app")
+
+
+def _findings(results: list[Result]) -> list[tuple[int | None, str | None]]:
+    assert set(statuses(results)) <= {"pass", "fail"}, results
+    return [(r.location.line if r.location else None, r.message) for r in results if r.status == "fail"]
+
+
+# --- SEC-200 dockerfile-root-user ----------------------------------------------------------
+
+
+def test_given_no_user_then_fails_on_the_final_from_line() -> None:
+    (r,) = run_rule("SEC-200", FIXTURES / "SEC-200" / "fail-no-user.Dockerfile")
+    assert (r.status, r.location.file.endswith("fail-no-user.Dockerfile"), r.location.line) == ("fail", True, 2)
+    assert r.message == "final stage FROM python:3.12-slim has no USER, so it runs as the base image's user (root for most images)"
+
+
+def test_given_user_only_in_builder_stage_then_final_stage_fails() -> None:
+    (r,) = run_rule("SEC-200", FIXTURES / "SEC-200" / "fail-user-in-builder-only.Dockerfile")
+    assert (r.status, r.location.line) == ("fail", 9)
+    assert r.message.startswith("final stage runtime has no USER")
+
+
+def test_given_final_stage_user_app_then_passes(tmp_path: Path) -> None:
+    text = "FROM golang:1.22 AS build\nRUN go build -o /app .\nFROM alpine:3.20\nCOPY --from=build /app /app\nUSER app\n"
+    assert statuses(_run("SEC-200", text, tmp_path)) == ["pass"]
+
+
+def test_given_last_user_root_then_fails_on_that_user_line() -> None:
+    (r,) = run_rule("SEC-200", FIXTURES / "SEC-200" / "fail-user-root-last.Dockerfile")
+    assert (r.status, r.location.line, r.message) == ("fail", 5, "the last USER of the final stage is root")
+
+
+@pytest.mark.parametrize("user", ["0", "root:root", "0:0", "ROOT"])
+def test_given_root_spelled_differently_then_fails(user: str, tmp_path: Path) -> None:
+    assert _findings(_run("SEC-200", f"FROM alpine:3.20\nUSER {user}\n", tmp_path)) == [
+        (2, f"the last USER of the final stage is {user}")
+    ]
+
+
+def test_given_user_from_arg_default_then_it_is_resolved(tmp_path: Path) -> None:
+    text = "FROM alpine:3.20\nARG RUN_AS=root\nUSER ${RUN_AS}\n"
+    assert _findings(_run("SEC-200", text, tmp_path)) == [(3, "the last USER of the final stage is root")]
+
+
+def test_given_user_from_arg_without_default_then_not_judged(tmp_path: Path) -> None:
+    assert statuses(_run("SEC-200", "FROM alpine:3.20\nARG UID\nUSER ${UID}\n", tmp_path)) == ["pass"]
+
+
+def test_given_final_stage_built_from_stage_with_user_then_passes() -> None:
+    assert statuses(run_rule("SEC-200", FIXTURES / "SEC-200" / "pass-user-from-base-stage.Dockerfile")) == ["pass"]
+
+
+def test_given_distroless_nonroot_base_then_passes(tmp_path: Path) -> None:
+    assert statuses(_run("SEC-200", "FROM gcr.io/distroless/static-debian12:nonroot\nCOPY app /app\n", tmp_path)) == ["pass"]
+
+
+def test_given_inline_ignore_then_waived(tmp_path: Path) -> None:
+    text = "FROM alpine:3.20\n# preflight: ignore[SEC-200] the entrypoint drops privileges with su-exec\nUSER root\n"
+    (r,) = _run("SEC-200", text, tmp_path)
+    assert (r.status, r.waiver.reason) == ("waived", "the entrypoint drops privileges with su-exec")
+
+
+# --- SEC-201 dockerfile-healthcheck --------------------------------------------------------
+
+
+def test_given_healthcheck_only_in_builder_then_final_stage_fails() -> None:
+    (r,) = run_rule("SEC-201", FIXTURES / "SEC-201" / "fail-healthcheck-in-builder-only.Dockerfile")
+    assert (r.status, r.location.line, r.message) == ("fail", 5, "final stage FROM nginx:1.27.3-alpine has no HEALTHCHECK")
+
+
+def test_given_healthcheck_none_then_fails_on_its_line() -> None:
+    (r,) = run_rule("SEC-201", FIXTURES / "SEC-201" / "fail-healthcheck-none.Dockerfile")
+    assert (r.status, r.location.line, r.message) == ("fail", 3, "HEALTHCHECK NONE switches the health check off")
+
+
+def test_given_healthcheck_inherited_from_base_stage_then_passes(tmp_path: Path) -> None:
+    text = "FROM node:20.14.0-alpine AS base\nHEALTHCHECK CMD wget -qO- http://127.0.0.1:3000/ || exit 1\nFROM base\nUSER node\n"
+    assert statuses(_run("SEC-201", text, tmp_path)) == ["pass"]
+
+
+# --- SEC-202 dockerfile-base-image-pinned --------------------------------------------------
+
+
+def test_given_latest_in_final_stage_then_fails_on_that_from() -> None:
+    (r,) = run_rule("SEC-202", FIXTURES / "SEC-202" / "fail-latest.Dockerfile")
+    assert (r.status, r.location.line, r.message) == ("fail", 4, "FROM python:latest uses the floating tag `latest`")
+
+
+def test_given_untagged_image_from_global_arg_then_fails_with_the_resolved_name() -> None:
+    (r,) = run_rule("SEC-202", FIXTURES / "SEC-202" / "fail-untagged.Dockerfile")
+    assert (r.status, r.location.line) == ("fail", 2)
+    assert r.message == "FROM ghcr.io/example/base has no tag, so it builds on whatever `latest` is"
+
+
+def test_given_each_stage_then_each_floating_from_is_reported(tmp_path: Path) -> None:
+    text = "FROM node AS build\nRUN npm ci\nFROM build AS test\nFROM nginx:stable-alpine\nFROM scratch\n"
+    assert _findings(_run("SEC-202", text, tmp_path)) == [
+        (1, "FROM node has no tag, so it builds on whatever `latest` is"),
+    ]
+
+
+def test_given_registry_with_port_then_port_is_not_a_tag(tmp_path: Path) -> None:
+    (r,) = _run("SEC-202", "FROM registry.local:5000/team/app\n", tmp_path)
+    assert (r.status, r.message) == ("fail", "FROM registry.local:5000/team/app has no tag, so it builds on whatever `latest` is")
+
+
+def test_given_pinned_digest_scratch_stage_and_unresolved_arg_then_passes() -> None:
+    assert statuses(run_rule("SEC-202", FIXTURES / "SEC-202" / "pass-pinned.Dockerfile")) == ["pass"]
+
+
+# --- SEC-203 dockerfile-secret-in-env ------------------------------------------------------
+
+
+def test_given_secret_in_continued_env_then_fails_on_the_key_line_and_masks_it() -> None:
+    (r,) = run_rule("SEC-203", FIXTURES / "SEC-203" / "fail-env-secret.Dockerfile")
+    assert (r.status, r.location.line, r.location.column) == ("fail", 3, 5)
+    assert r.message == "ENV STRIPE_SECRET_KEY (stage FROM node:20.14.0-alpine) is given a literal value"
+    assert "51H8xQ2" not in (r.observed or "") and "51H8xQ2" not in r.message
+
+
+def test_given_arg_default_then_fails() -> None:
+    (r,) = run_rule("SEC-203", FIXTURES / "SEC-203" / "fail-arg-default.Dockerfile")
+    assert (r.status, r.location.line, r.message) == (
+        "fail", 2, "ARG PYPI_TOKEN (stage FROM python:3.12-slim) is given a literal value as its default",
+    )
+
+
+def test_given_legacy_env_form_then_fails(tmp_path: Path) -> None:
+    (r,) = _run("SEC-203", "FROM alpine:3.20\nENV DB_PASSWORD s3cr3t-Pa55w0rd\n", tmp_path)
+    assert (r.status, r.location.line) == ("fail", 2)
+
+
+def test_given_global_arg_secret_then_scope_says_global(tmp_path: Path) -> None:
+    (r,) = _run("SEC-203", "ARG GITHUB_TOKEN=ghp_Zr8Kq2Lw5Xn9Vb3Mt7Hc1Ds4\nFROM alpine:3.20\n", tmp_path)
+    assert (r.status, r.location.line, r.message) == ("fail", 1, "ARG GITHUB_TOKEN (global ARG) is given a literal value as its default")
+
+
+def test_given_values_from_variables_and_flags_then_passes() -> None:
+    assert statuses(run_rule("SEC-203", FIXTURES / "SEC-203" / "pass-runtime-secret.Dockerfile")) == ["pass"]
+
+
+# --- SEC-204 dockerfile-add-remote ---------------------------------------------------------
+
+
+def test_given_add_url_then_fails_on_its_line() -> None:
+    (r,) = run_rule("SEC-204", FIXTURES / "SEC-204" / "fail-add-url.Dockerfile")
+    assert (r.status, r.location.line) == ("fail", 2)
+    assert r.message == "ADD downloads https://github.com/krallin/tini/releases/download/v0.19.0/tini-static without --checksum"
+
+
+def test_given_add_git_branch_then_fails_but_a_commit_passes() -> None:
+    (r,) = run_rule("SEC-204", FIXTURES / "SEC-204" / "fail-add-git-branch.Dockerfile")
+    assert (r.status, r.message) == ("fail", "ADD clones https://github.com/example/tools.git#main at a ref that can move")
+    assert statuses(run_rule("SEC-204", FIXTURES / "SEC-204" / "pass-add-checksum.Dockerfile")) == ["pass"]
+
+
+# --- PERF-220..223 package caches --------------------------------------------------------------
+
+
+def test_given_apt_lists_removed_in_a_later_run_then_the_install_run_fails() -> None:
+    (r,) = run_rule("PERF-220", FIXTURES / "PERF-220" / "fail-apt-lists.Dockerfile")
+    assert (r.status, r.location.line) == ("fail", 2)
+    assert r.message == "RUN in stage FROM debian:12-slim installs apt packages without removing /var/lib/apt/lists in the same RUN"
+
+
+@pytest.mark.parametrize(
+    ("rule_id", "run", "expected"),
+    [
+        ("PERF-220", "apt-get install -y curl && apt-get clean", "fail"),
+        ("PERF-220", "apt-get -o Dpkg::Options::=--force-confold install -y curl", "fail"),
+        ("PERF-220", "apt install -y curl && rm -rf /var/lib/apt/lists/*", "pass"),
+        ("PERF-220", "apt-get update && apt-get remove -y install-info", "pass"),
+        ("PERF-221", "apk add --no-cache curl", "pass"),
+        ("PERF-221", "apk --no-cache add curl", "pass"),
+        ("PERF-221", "apk add --update curl", "fail"),
+        ("PERF-221", "apk upgrade --no-cache && apk add curl", "fail"),
+        ("PERF-221", "apk add curl && rm -rf /var/cache/apk/*", "pass"),
+        ("PERF-222", "pip install flask", "fail"),
+        ("PERF-222", "pip3 install --no-cache-dir flask", "pass"),
+        ("PERF-222", "/opt/venv/bin/pip install flask", "fail"),
+        ("PERF-222", "python3 -m pip install --no-cache-dir -U pip", "pass"),
+        ("PERF-222", "pip install flask && pip cache purge", "pass"),
+        ("PERF-222", "uv pip install --system flask", "pass"),
+        ("PERF-222", "pipx install poetry", "pass"),
+        ("PERF-223", "npm install", "fail"),
+        ("PERF-223", "npm i -g pnpm@9", "fail"),
+        ("PERF-223", "npm ci && npm cache clean --force", "pass"),
+        ("PERF-223", "npm ci && rm -rf ~/.npm", "pass"),
+        ("PERF-223", "npm run build", "pass"),
+        ("PERF-223", "pnpm install --frozen-lockfile", "pass"),
+    ],
+)
+def test_package_manager_commands(rule_id: str, run: str, expected: str, tmp_path: Path) -> None:
+    got = statuses(_run(rule_id, f"FROM debian:12-slim\nRUN {run}\n", tmp_path))
+    assert got == [expected], run
+
+
+def test_given_pip_no_cache_dir_env_then_pip_install_passes(tmp_path: Path) -> None:
+    text = "FROM python:3.12-slim\nENV PIP_NO_CACHE_DIR=1\nRUN pip install flask\n"
+    assert statuses(_run("PERF-222", text, tmp_path)) == ["pass"]
+
+
+def test_given_exec_form_and_heredoc_runs_then_they_are_read(tmp_path: Path) -> None:
+    text = 'FROM python:3.12-slim\nRUN ["pip", "install", "flask"]\nRUN <<EOF\napt-get update\napt-get install -y curl\nEOF\nUSER app\n'
+    assert _findings(_run("PERF-222", text, tmp_path)) == [
+        (2, "RUN in stage FROM python:3.12-slim runs pip install without --no-cache-dir"),
+    ]
+    assert _findings(_run("PERF-220", text, tmp_path / "apt")) == [
+        (3, "RUN in stage FROM python:3.12-slim installs apt packages without removing /var/lib/apt/lists in the same RUN"),
+    ]
+
+
+def test_given_caches_only_in_unshipped_builder_then_passes() -> None:
+    assert statuses(run_rule("PERF-220", FIXTURES / "PERF-220" / "pass-apt-lists-removed.Dockerfile")) == ["pass"]
+    assert statuses(run_rule("PERF-223", FIXTURES / "PERF-223" / "pass-npm-cache-clean.Dockerfile")) == ["pass"]
+
+
+def test_given_cache_in_stage_the_final_one_is_built_from_then_fails(tmp_path: Path) -> None:
+    text = "FROM python:3.12-slim AS base\nRUN pip install flask\nFROM base\nUSER app\n"
+    assert _findings(_run("PERF-222", text, tmp_path)) == [(2, "RUN in stage base runs pip install without --no-cache-dir")]
+
+
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        ("ENV MAX_TOKENS=4096", "pass"),
+        ("ENV AUTH_TOKEN_ENABLED=true", "pass"),
+        ("ENV API_KEY=", "pass"),
+        ("ENV DATABASE_URL=postgres://app:Xk3r9Lq2Vw7z@db:5432/app", "fail"),
+        ("ENV DATABASE_URL=postgres://db:5432/app", "pass"),
+        ("ENV JWT_SECRET=change-me", "fail"),
+    ],
+)
+def test_secret_env_values(line: str, expected: str, tmp_path: Path) -> None:
+    assert statuses(_run("SEC-203", f"FROM alpine:3.20\n{line}\n", tmp_path)) == [expected]
+
+
+def test_given_stage_arg_without_value_then_the_global_default_resolves_user(tmp_path: Path) -> None:
+    text = "ARG RUN_AS=0\nFROM alpine:3.20\nARG RUN_AS\nUSER $RUN_AS\n"
+    assert _findings(_run("SEC-200", text, tmp_path)) == [(4, "the last USER of the final stage is 0")]
