@@ -19,6 +19,7 @@ NOT_SECRET_GLOBS = (
     "*_KEY_ID", "*PUBLIC_KEY*", "*_KEY_PATH", "*_KEY_FILE", "*PASSWORD_FILE*", "*SECRET_FILE*", "*_FILE",
     "*_ENABLED", "*_ENABLE", "*_MONTH*", "*_DAYS", "*_SECONDS", "*_EXPIRE*", "*_TTL", "*_COUNT", "*_LENGTH",
     "*_TIMEOUT", "*_USERS", "*_USER", "*_USERNAME", "*_NAME",
+    "MINIO_ACCESS_KEY",  # MinIO's user name, the counterpart of AWS_ACCESS_KEY_ID, not a secret
 )
 
 CONNECTION_SCHEMES = (

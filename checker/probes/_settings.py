@@ -16,7 +16,7 @@ def matching(doc: Document, keys: list[str], exclude: list[str] = []) -> Iterato
 
 def applies(doc: Document, params: object) -> bool:
     """Settings probes judge every env and compose file, but only the Kubernetes objects that hold settings."""
-    return doc.kind != "k8s" or bool(doc.settings)
+    return doc.kind not in ("k8s", "helm-values") or bool(doc.settings)
 
 
 def where(setting: Setting) -> str:

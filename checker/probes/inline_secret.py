@@ -20,7 +20,7 @@ from checker.probes.base import Context, Observation, Params
 from checker.secrets import CONNECTION_SCHEMES, is_secret_key, uri_password, uri_scheme
 
 NAME = "inline-secret"
-TARGETS = ("compose", "k8s")
+TARGETS = ("compose", "k8s", "helm-values")
 
 
 def check(doc: Document, params: Params, context: Context) -> Iterator[Observation]:

@@ -20,7 +20,7 @@ from checker.probes.base import Context, Observation, Params
 from checker.secrets import is_placeholder, is_secret_key, known_weak_values
 
 NAME = "secret-reuse"
-TARGETS = ("env", "compose", "k8s")
+TARGETS = ("env", "compose", "k8s", "helm-values")
 _PASSWORD = re.compile(r"PASS|PSW|PWD", re.IGNORECASE)
 
 

@@ -30,7 +30,7 @@ from checker.secrets import (
 )
 
 NAME = "weak-secret"
-TARGETS = ("env", "compose", "k8s")
+TARGETS = ("env", "compose", "k8s", "helm-values")
 
 Check = Literal["placeholder", "default", "length", "entropy"]
 
