@@ -14,6 +14,7 @@ import dataclasses
 import json
 from collections import Counter
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any, Literal, TypeVar
 
 SCHEMA_VERSION = "1.0"
@@ -39,9 +40,15 @@ def validate(cls: type[T], data: Any) -> T:
 
     Raises pydantic.ValidationError; callers turn it into a one-line error naming file, line and field.
     """
+    return _adapter(cls).validate_python(data)  # type: ignore[no-any-return, arg-type]
+
+
+@lru_cache(maxsize=None)
+def _adapter(cls: type) -> Any:
+    # building a validator is the expensive part: once per class, not once per rule
     from pydantic import TypeAdapter
 
-    return TypeAdapter(cls).validate_python(data)
+    return TypeAdapter(cls)
 
 
 def error_message(error: Any) -> str:
