@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
-from typing import Sequence
+from typing import Any, Sequence
 
 from checker.engine.rules import load_rules
 from checker.engine.run import ScanInput, scan
@@ -34,9 +34,14 @@ def scan_paths(
     attestations: Sequence[str] = (),
     today: date | None = None,
     per_file: bool = False,
+    live: bool = False,
+    endpoints: Sequence[str] = (),
+    live_options: dict[str, Any] | None = None,
 ) -> Report:
     """`per_file`: only rules that judge one file at a time (pre-commit sees a few changed files,
     so rules about the whole deployment, such as "every Deployment has a PodDisruptionBudget", would mislead)."""
+    if not paths and (live or endpoints):
+        paths = []  # a live-only scan: endpoints, no files
     missing = [p for p in paths if p != "-" and not Path(p).exists()]
     if missing:
         raise UsageError(f"no such file or folder: {missing[0]}")
@@ -48,4 +53,11 @@ def scan_paths(
     loaded = load(candidates, LoadOptions(env, tuple(env_files)))
     attestation_paths = [Path(p) for p in attestations] or attestation_files.find(list(paths))
     attested = [a for path in attestation_paths for a in attestation_files.load(path)]
-    return scan(ScanInput(selected, loaded, attested, list(paths), env, rule_set.sha256, today))
+    targets = None
+    if live or endpoints:  # the network is touched only when asked
+        from checker.inputs.live import targets as live_targets
+
+        targets = live_targets(endpoints, loaded.documents, env or "production")
+    return scan(ScanInput(
+        selected, loaded, attested, list(paths), env, rule_set.sha256, today, targets, dict(live_options or {}),
+    ))

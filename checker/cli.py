@@ -27,7 +27,7 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     scan = commands.add_parser("scan", help="scan files and folders")
-    scan.add_argument("paths", nargs="*", default=["."], metavar="PATH")
+    scan.add_argument("paths", nargs="*", default=None, metavar="PATH", help="files and folders (default: ., or none with --endpoint)")
     scan.add_argument("--env", choices=["development", "staging", "production"],
                       help="environment of every file (default: inferred from file names, else production)")
     scan.add_argument("--checklist", type=_csv, action="extend", default=[], metavar="NAME,...")
@@ -45,6 +45,12 @@ def build_parser() -> argparse.ArgumentParser:
     scan.add_argument("--config", metavar="FILE", help="configuration file (default: ./.preflight.yaml)")
     scan.add_argument("-v", "--verbose", action="store_true", help="also show observed values, waived and manual items")
     scan.add_argument("-q", "--quiet", action="store_true", help="text output: only failures and errors (for pre-commit)")
+    scan.add_argument("--live", action="store_true", help="also probe running endpoints and services (network)")
+    scan.add_argument("--endpoint", action="append", default=[], metavar="URL",
+                      help="a live target: https://host, redis://host:6379 ... (repeatable; implies --live)")
+    scan.add_argument("--ca-bundle", metavar="FILE", help="live TLS: trust these CAs instead of the system store")
+    scan.add_argument("--timeout", type=float, default=5.0, metavar="SECONDS", help="live: connect and read timeout")
+    scan.add_argument("--jobs", type=int, default=16, metavar="N", help="live: probes run at once")
     scan.add_argument("--per-file", action="store_true",
                       help="only rules that judge one file at a time, not the whole deployment (for pre-commit)")
 

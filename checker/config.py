@@ -41,6 +41,8 @@ class Config:
     env: Optional[Literal["development", "staging", "production"]] = None
     env_files: list[str] = field(default_factory=list)
     attestations: list[str] = field(default_factory=list)
+    live: bool = False
+    endpoints: list[str] = field(default_factory=list)
 
 
 def load_config(explicit: str | None) -> Config:

@@ -4,15 +4,17 @@ from __future__ import annotations
 import argparse
 
 from checker.api import scan_paths
-from checker.commands.output import emit
+from checker.commands.output import emit, use_color
 from checker.config import load_config
 from checker.models import Report, severity_rank
 
 
 def run_scan(args: argparse.Namespace) -> int:
     config = load_config(args.config)
+    endpoints = config.endpoints + args.endpoint
+    paths = args.paths if args.paths is not None else ([] if endpoints else ["."])
     report = scan_paths(
-        args.paths,
+        paths,
         rules=config.rules + args.rules,
         shipped_rules=not args.no_default_rules,
         env=args.env or config.env,
@@ -24,6 +26,10 @@ def run_scan(args: argparse.Namespace) -> int:
         env_files=config.env_files + args.env_file,
         attestations=config.attestations + args.attestations,
         per_file=args.per_file,
+        live=args.live or config.live,
+        endpoints=endpoints,
+        live_options={"ca_bundle": args.ca_bundle, "timeout": args.timeout, "jobs": args.jobs,
+                      "progress": use_color() and args.format == "text"},
     )
     emit(report, args.format, args.output, verbose=args.verbose, quiet=args.quiet)
     return exit_code(report, args.fail_on or config.fail_on)

@@ -57,6 +57,7 @@ class Rule:
     examples: Optional[Examples] = None
     limitations: Optional[str] = None
     links: list[str] = field(default_factory=list)
+    opt_in: bool = False  # runs only when named with --select (e.g. a probe that sends load)
     checklist: str = ""  # filled in from the file
     source: str = ""  # file#id, filled in on load
 

@@ -37,6 +37,8 @@ class ScanInput(NamedTuple):
     environment: str | None  # forced with --env
     rules_sha256: str
     today: date | None = None
+    live: list[Document] | None = None  # live targets; None: --live not given
+    options: dict[str, Any] = {}  # for live probes: ca_bundle, timeout, jobs, progress
 
 
 def scan(given: ScanInput) -> Report:
@@ -53,16 +55,77 @@ def scan(given: ScanInput) -> Report:
     for doc in documents:
         for error in doc.meta.get("parse_errors", []):
             results.append(_input_result(doc.path, "error", error.message, error.line, error.column))
-    for rule in given.rules:
+    static = [r for r in given.rules if "live" not in r.targets]
+    for rule in static:
         results.extend(run_rule(rule, documents + [project], today))
-    secrets = collect_secrets(documents)
+    live_rules = [r for r in given.rules if "live" in r.targets]
+    if live_rules:
+        results.extend(run_live(live_rules, given.live, today, given.options))
+    secrets = collect_secrets(documents + (given.live or []))
     results = [redact_result(r, secrets) for r in results]
     return build_report(results, given.paths, given.environment, given.rules_sha256, started)
 
 
-def run_rule(rule: Rule, documents: list[Document], today: date) -> list[Result]:
+def run_live(rules: list[Rule], targets: list[Document] | None, today: date, options: dict[str, Any]) -> list[Result]:
+    """Live rules, concurrently over a bounded pool: one slow host never holds up the others."""
+    if targets is None:
+        hint = "checked live: run `preflight scan --live --endpoint URL`"
+        return [_result(rule, "manual", "-", message=hint, reason="needs --live") for rule in rules]
+    work: list[tuple[Rule, Document]] = []
+    results: list[Result] = []
+    for rule in rules:
+        probe = get_probe(rule.probe)
+        applies = getattr(probe, "applies", None)
+        chosen = [
+            d for d in targets
+            if rule.applies_to(d.kind, d.environment) and (applies is None or applies(d, rule.params()))
+        ]
+        if not chosen:
+            results.append(_result(rule, "skip", "-", message="no live target this probe reads (give --endpoint URL)"))
+        work.extend((rule, doc) for doc in chosen)
+    if not work:
+        return results
+    from concurrent.futures import ThreadPoolExecutor
+
+    jobs = max(1, min(int(options.get("jobs", 16)), len(work)))
+    with ThreadPoolExecutor(max_workers=jobs) as pool, _progress(len(work), bool(options.get("progress"))) as advance:
+        futures = [pool.submit(run_rule, rule, [doc], today, options) for rule, doc in work]
+        for future in futures:
+            results.extend(future.result())
+            advance()
+    return results
+
+
+class _progress:
+    """A rich progress bar on stderr for live scans on a terminal; nothing otherwise."""
+
+    def __init__(self, total: int, enabled: bool) -> None:
+        self.total, self.enabled = total, enabled
+        self.bar: Any = None
+        self.task: Any = None
+
+    def __enter__(self) -> Any:
+        if self.enabled:
+            from rich.console import Console
+            from rich.progress import Progress
+
+            self.bar = Progress(console=Console(stderr=True), transient=True)
+            self.bar.start()
+            self.task = self.bar.add_task("probing", total=self.total)
+        return self.advance
+
+    def advance(self) -> None:
+        if self.bar is not None:
+            self.bar.advance(self.task)
+
+    def __exit__(self, *exc: object) -> None:
+        if self.bar is not None:
+            self.bar.stop()
+
+
+def run_rule(rule: Rule, documents: list[Document], today: date, options: dict[str, Any] | None = None) -> list[Result]:
     probe = get_probe(rule.probe)
-    context = Context(rule.id, rule.name, today, tuple(rule.environments) if rule.environments else None)
+    context = Context(rule.id, rule.name, today, tuple(rule.environments) if rule.environments else None, options or {})
     applies = getattr(probe, "applies", None)  # a probe may decline documents it has nothing to say about
     applicable = [
         d for d in documents

@@ -27,7 +27,8 @@ def select_rules(rules: RuleSet, selection: Selection) -> list[Rule]:
     return [
         rule
         for rule in rules.rules
-        if (not selection.checklists or rule.checklist in selection.checklists)
+        if (not rule.opt_in or rule.id in selection.select or rule.name in selection.select)
+        and (not selection.checklists or rule.checklist in selection.checklists)
         and (not selection.select or rule.id in selection.select or rule.name in selection.select)
         and rule.id not in selection.skip
         and rule.name not in selection.skip

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from typing import Any, NamedTuple
+from typing import Any, Mapping, NamedTuple
 
 from checker.inputs.paths import Path
 from checker.models import STRICT, Status
@@ -39,6 +39,7 @@ class Context(NamedTuple):
     rule_name: str
     today: date
     environments: tuple[str, ...] | None = None  # the rule's; project-wide probes filter documents by it
+    options: Mapping[str, Any] = {}  # live probes: ca_bundle, timeout (seconds), never anything rule-specific
 
 
 @dataclass

@@ -1,0 +1,74 @@
+"""One bounded HTTP request for live probes: timeouts, a cap on bytes read, no redirects followed.
+
+Live probes call `fetch()` and get plain data back; `requests` is imported here,
+on first use, so offline scans never load it. Connection problems become
+ProbeError with the reasons the engine reports (unreachable, timeout).
+"""
+from __future__ import annotations
+
+from typing import Any, Mapping, NamedTuple
+
+from checker.errors import ProbeError
+
+MAX_BODY_BYTES = 1024 * 1024
+DEFAULT_TIMEOUT = 5.0
+
+
+class Response(NamedTuple):
+    url: str
+    status: int
+    headers: dict[str, str]  # lower-case names; repeated headers joined with ", "
+    set_cookies: list[str]  # each Set-Cookie header on its own
+    body: bytes  # at most max_bytes
+    elapsed: float  # seconds to the response headers
+    truncated: bool
+
+
+def fetch(
+    url: str,
+    *,
+    method: str = "GET",
+    headers: Mapping[str, str] | None = None,
+    timeout: float = DEFAULT_TIMEOUT,
+    verify: bool | str = True,
+    max_bytes: int = MAX_BODY_BYTES,
+) -> Response:
+    import requests
+
+    try:
+        with requests.request(
+            method, url, headers=dict(headers or {}), timeout=(timeout, timeout), verify=verify,
+            allow_redirects=False, stream=True,
+        ) as response:
+            body = b""
+            for chunk in response.iter_content(64 * 1024):
+                body += chunk
+                if len(body) > max_bytes:
+                    break
+            raw_cookies = response.raw.headers.getlist("Set-Cookie") if hasattr(response.raw.headers, "getlist") else []
+            return Response(
+                url, response.status_code, {k.lower(): v for k, v in response.headers.items()}, list(raw_cookies),
+                body[:max_bytes], response.elapsed.total_seconds(), len(body) > max_bytes,
+            )
+    except requests.exceptions.Timeout as exc:
+        raise ProbeError("timeout", f"{url}: no answer within {timeout:g} s") from exc
+    except requests.exceptions.SSLError as exc:
+        raise ProbeError("unreachable", f"{url}: TLS handshake failed ({_short(exc)})") from exc
+    except requests.exceptions.ConnectionError as exc:
+        raise ProbeError("unreachable", f"{url}: {_short(exc)}") from exc
+    except requests.exceptions.RequestException as exc:
+        raise ProbeError("unreachable", f"{url}: {_short(exc)}") from exc
+
+
+def verify_option(options: Mapping[str, Any]) -> bool | str:
+    """What to verify TLS against: a CA bundle given with --ca-bundle, else the system store."""
+    bundle = options.get("ca_bundle")
+    return str(bundle) if bundle else True
+
+
+def _short(exc: BaseException) -> str:
+    text = str(exc)
+    for marker in ("Caused by ", "Failed to establish a new connection: ", "] "):
+        if marker in text:
+            text = text.split(marker)[-1]
+    return text.strip("()'\" ")[:200]
