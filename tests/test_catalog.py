@@ -22,7 +22,18 @@ def _fixtures(prefix: str) -> list[tuple[str, Path]]:
     return [(rule.id, path) for rule in RULES for path in sorted((FIXTURES / rule.id).glob(f"{prefix}-*"))]
 
 
-@pytest.mark.parametrize("rule_id", RULE_IDS)
+LIVE_IDS = [rule.id for rule in RULES if "live" in rule.targets]
+FILE_IDS = [rule_id for rule_id in RULE_IDS if rule_id not in LIVE_IDS]
+
+
+@pytest.mark.parametrize("rule_id", LIVE_IDS)
+def test_every_live_rule_is_exercised_against_a_real_server(rule_id: str) -> None:
+    # a live rule's fixtures are the servers tests/live/ starts: a weak one it fails on, a sound one it passes
+    sources = "".join(path.read_text(encoding="utf-8") for path in (FIXTURES.parent / "live").glob("test_*.py"))
+    assert rule_id in sources, f"{rule_id} is not exercised by any test in tests/live/"
+
+
+@pytest.mark.parametrize("rule_id", FILE_IDS)
 def test_every_rule_has_failing_and_passing_fixtures(rule_id: str) -> None:
     folder = FIXTURES / rule_id
     assert sorted(folder.glob("fail-*")), f"{rule_id} has no fail-* fixture in {folder}"
