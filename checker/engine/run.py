@@ -145,7 +145,7 @@ def run_rule(rule: Rule, documents: list[Document], today: date, options: dict[s
             results.append(_result(rule, "error", doc.path, message=f"probe {rule.probe} failed: {detail}", reason="bug"))
             continue
         if not observations:
-            location = Location(file=doc.path, object=doc.meta.get("label")) if doc.kind != "project" else None
+            location = _pass_location(doc)
             results.append(_result(rule, "pass", doc.path, location=location))
         results.extend(_from_observation(rule, doc, o) for o in observations)
     return results
@@ -154,7 +154,9 @@ def run_rule(rule: Rule, documents: list[Document], today: date, options: dict[s
 def _from_observation(rule: Rule, checked: Document, observation: Observation) -> Result:
     doc = observation.document or checked
     location = None
-    if doc.kind != "project":
+    if doc.kind == "live":
+        location = Location(url=doc.path)  # the URL as displayed: no password
+    elif doc.kind != "project":
         position = doc.position(observation.path)
         location = Location(
             file=doc.path,
@@ -174,6 +176,12 @@ def _from_observation(rule: Rule, checked: Document, observation: Observation) -
         if waiver:
             result.status, result.waiver = "waived", waiver
     return result
+
+
+def _pass_location(doc: Document) -> Location | None:
+    if doc.kind == "live":
+        return Location(url=doc.path)
+    return Location(file=doc.path, object=doc.meta.get("label")) if doc.kind != "project" else None
 
 
 def _object(doc: Document, path: tuple[str | int, ...]) -> str | None:

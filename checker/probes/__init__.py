@@ -36,6 +36,15 @@ PROBES: dict[str, str] = {
     "monitoring-coverage": "checker.probes.monitoring_coverage",
     "backup-coverage": "checker.probes.backup_coverage",
     "github-workflow": "checker.probes.workflow",
+    "tls": "checker.probes.tls",
+    # live databases (read-only)
+    "db-redis": "checker.probes.db_redis",
+    "db-postgres": "checker.probes.db_postgres",
+    "db-mongodb": "checker.probes.db_mongodb",
+    # live http
+    "http-headers": "checker.probes.http_headers",
+    "http-cors": "checker.probes.http_cors",
+    "http-basics": "checker.probes.http_basics",
 }
 
 

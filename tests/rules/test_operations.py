@@ -60,7 +60,7 @@ def test_manual_result_carries_the_rules_hint(tmp_path: Path) -> None:
     (tmp_path / "attestations.yaml").write_text("attestations: []\n", encoding="utf-8")
     (result,) = run_rule("PERF-001", tmp_path / "attestations.yaml")
     assert result.status == "manual"
-    assert result.message == "no attestation yet (automated by the live database-index probe (--live))"
+    assert result.message == "no attestation yet (or automated: the live database-index rules (PERF-32x) with --live)"
 
 
 def test_expired_by_max_age_days() -> None:

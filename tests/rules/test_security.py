@@ -652,7 +652,7 @@ def test_given_no_attestation_then_result_is_manual_with_the_live_probe_hint(tmp
     path = _file(tmp_path, "attestations.yaml", "attestations: []\n")
     (r,) = run_rule("SEC-050", path)
     assert r.status == "manual"
-    assert r.message == "no attestation yet (automated by the live security-headers probe (--live))"
+    assert r.message == "no attestation yet (or automated: SEC-520..SEC-526 with --live)"
 
 
 # --- secrets never leave unmasked -------------------------------------------------------------

@@ -1,0 +1,336 @@
+"""A live TLS endpoint: its certificate, protocols, cipher suites, redirect and HSTS.
+
+For https (and rediss) live targets, `check` is one of:
+  certificate  the chain verifies against the system trust store (or --ca-bundle)
+               and the certificate names the host
+  expiry       at least `fail_days` days are left before the certificate's not-after
+  key          RSA keys have >= `min_rsa_bits`, EC keys >= `min_ec_bits`; the signature
+               hash is not SHA-1 or MD5
+  protocols    the server refuses each of `protocols` (default TLS 1.0 and TLS 1.1);
+               the client side allows them explicitly (@SECLEVEL=0), since Debian's
+               OpenSSL would otherwise refuse them itself and every server would pass
+  ciphers      the server refuses every weak suite the local OpenSSL can offer
+               (NULL, anonymous, RC4, 3DES, EXPORT) on TLS 1.0-1.2
+  redirect     http://host:`http_port`/ answers with a redirect to https:// (an http
+               target is fetched as given)
+  hsts         the https response has Strict-Transport-Security with max-age >= `min_max_age`
+Every result carries the leaf certificate's subject, issuer, SANs, not-after, SHA-256
+fingerprint and the protocols seen accepted (redirect: the http answer instead).
+A refused connection, a DNS failure or a failed handshake is an `unreachable` error,
+no answer within the timeout (--timeout, default 5 s) a `timeout` error; never a pass.
+Each check makes one handshake per protocol or suite family tested, plus one to read
+the certificate; `certificate` makes a second, unverified one only when verification fails.
+
+Fails (check: protocols): a server that accepts TLS 1.0
+Passes:                   a server that only speaks TLS 1.2 and 1.3
+"""
+from __future__ import annotations
+
+import hashlib
+import socket
+import ssl
+import warnings
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any, Iterator, Literal, Mapping
+
+from checker.errors import ProbeError
+from checker.inputs.document import Document
+from checker.models import STRICT
+from checker.probes.base import Context, Observation
+
+NAME = "tls"
+TARGETS = ("live",)
+TLS_SCHEMES = ("https", "rediss")
+LEGACY = {"TLSv1": "TLSv1", "TLSv1.1": "TLSv1_1"}
+WEAK_SUITES = "NULL:eNULL:aNULL:RC4:3DES:EXPORT:@SECLEVEL=0"
+WEAK_FAMILIES = ("NULL", "anon", "RC4", "3DES", "EXPORT")
+
+Check = Literal["certificate", "expiry", "key", "protocols", "ciphers", "redirect", "hsts"]
+
+
+@dataclass
+class Params:
+    __pydantic_config__ = STRICT
+    check: Check
+    fail_days: int = 14
+    min_rsa_bits: int = 2048
+    min_ec_bits: int = 256
+    protocols: list[Literal["TLSv1", "TLSv1.1"]] = field(default_factory=lambda: ["TLSv1", "TLSv1.1"])
+    http_port: int = 80
+    min_max_age: int = 15552000  # 180 days
+
+
+def applies(doc: Document, params: Params) -> bool:
+    scheme = doc.data.get("scheme")
+    if params.check == "redirect":
+        return scheme in ("https", "http")
+    return scheme in TLS_SCHEMES
+
+
+def check(doc: Document, params: Params, context: Context) -> Iterator[Observation]:
+    host, port = str(doc.data["host"]), int(doc.data["port"])
+    timeout = float(context.options.get("timeout", 5))
+    where = f"{host}:{port}"
+    if params.check == "redirect":
+        yield _redirect(doc, params, timeout)
+        return
+    if params.check == "hsts":
+        yield _hsts(doc, params, where, context.options, timeout)
+        return
+    if params.check == "certificate":
+        yield _certificate(host, port, where, context.options, timeout)
+        return
+    der, version, _ = _handshake(host, port, _inspecting(), timeout)
+    evidence = _evidence(der, [version])
+    if params.check == "expiry":
+        yield _expiry(der, params, where, evidence)
+    elif params.check == "key":
+        yield _key(der, params, where, evidence)
+    elif params.check == "protocols":
+        yield _protocols(host, port, params, where, evidence, timeout)
+    else:
+        yield _ciphers(host, port, where, evidence, timeout)
+
+
+def _certificate(host: str, port: int, where: str, options: Mapping[str, Any], timeout: float) -> Observation:
+    bundle = options.get("ca_bundle")
+    verifying = ssl.create_default_context(cafile=str(bundle) if bundle else None)
+    try:
+        der, version, _ = _handshake(host, port, verifying, timeout)
+    except ProbeError as exc:
+        cause = exc.__cause__
+        if not isinstance(cause, ssl.SSLCertVerificationError):
+            raise
+        der, version, _ = _handshake(host, port, _inspecting(), timeout)
+        evidence = {**_evidence(der, [version]), "verify_error": cause.verify_message}
+        return Observation((), f"certificate of {where} does not verify: {cause.verify_message}", evidence=evidence)
+    trust = f"CA bundle {bundle}" if bundle else "the system trust store"
+    evidence = {**_evidence(der, [version]), "trusted_by": trust}
+    return Observation((), f"certificate of {where} verifies against {trust}", evidence=evidence, status="pass")
+
+
+def _expiry(der: bytes, params: Params, where: str, evidence: dict[str, Any]) -> Observation:
+    cert = _load(der)
+    days = (cert.not_valid_after_utc - datetime.now(timezone.utc)).days
+    evidence = {**evidence, "days_left": days}
+    if days < 0:
+        return Observation((), f"certificate of {where} expired {-days} days ago", evidence["not_after"], evidence=evidence)
+    if days < params.fail_days:
+        text = f"certificate of {where} expires in {days} days (< {params.fail_days})"
+        return Observation((), text, evidence["not_after"], evidence=evidence)
+    return Observation((), f"certificate of {where} expires in {days} days", evidence=evidence, status="pass")
+
+
+def _key(der: bytes, params: Params, where: str, evidence: dict[str, Any]) -> Observation:
+    from cryptography.hazmat.primitives.asymmetric import ec, rsa
+
+    cert = _load(der)
+    problems = []
+    key = cert.public_key()
+    if isinstance(key, rsa.RSAPublicKey) and key.key_size < params.min_rsa_bits:
+        problems.append(f"RSA key of {key.key_size} bits (< {params.min_rsa_bits})")
+    if isinstance(key, ec.EllipticCurvePublicKey) and key.curve.key_size < params.min_ec_bits:
+        problems.append(f"EC key of {key.curve.key_size} bits (< {params.min_ec_bits})")
+    if evidence["signature_hash"] in ("sha1", "md5"):
+        problems.append(f"signed with {evidence['signature_hash'].upper()}")
+    if problems:
+        return Observation((), f"certificate of {where}: {'; '.join(problems)}", evidence["key"], evidence=evidence)
+    text = f"certificate of {where}: {evidence['key']} key, {evidence['signature_hash']} signature"
+    return Observation((), text, evidence=evidence, status="pass")
+
+
+def _protocols(host: str, port: int, params: Params, where: str, evidence: dict[str, Any], timeout: float) -> Observation:
+    tested: dict[str, bool] = {}
+    for name in params.protocols:
+        context = _inspecting()
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DeprecationWarning)
+            context.minimum_version = context.maximum_version = getattr(ssl.TLSVersion, LEGACY[name])
+        tested[name] = _accepts(host, port, context, timeout)
+    accepted = sorted({*evidence["protocols_accepted"], *(n for n, ok in tested.items() if ok)})
+    evidence = {**evidence, "protocols_accepted": accepted, "legacy_protocols": tested}
+    bad = [n for n, ok in tested.items() if ok]
+    if bad:
+        return Observation((), f"{where} accepts {', '.join(bad)}", ", ".join(bad), evidence=evidence)
+    return Observation((), f"{where} refuses {', '.join(tested)}", evidence=evidence, status="pass")
+
+
+def _ciphers(host: str, port: int, where: str, evidence: dict[str, Any], timeout: float) -> Observation:
+    context = _inspecting()
+    context.maximum_version = ssl.TLSVersion.TLSv1_2  # TLS 1.3 has no weak suites and ignores set_ciphers
+    try:
+        context.set_ciphers(WEAK_SUITES)
+    except ssl.SSLError as exc:
+        raise ProbeError("bug", f"{where}: the local OpenSSL offers none of the weak suites") from exc
+    offered = [c["name"] for c in context.get_ciphers() if c.get("protocol") != "TLSv1.3"]
+    testable = [f for f in WEAK_FAMILIES if any(_family(name) == f for name in offered)]
+    evidence = {**evidence, "weak_families_tested": testable,
+                "weak_families_untestable": [f for f in WEAK_FAMILIES if f not in testable]}
+    try:
+        sock = _open(host, port, context, timeout)
+    except _Refused:
+        return Observation((), f"{where} refuses the weak suites ({', '.join(testable)})", evidence=evidence, status="pass")
+    with sock:
+        suite = sock.cipher()
+    name = suite[0] if suite else "?"
+    evidence = {**evidence, "weak_suite_accepted": name}
+    return Observation((), f"{where} accepts the weak suite {name}", name, evidence=evidence)
+
+
+def _redirect(doc: Document, params: Params, timeout: float) -> Observation:
+    from checker.probes._http import fetch
+
+    host = str(doc.data["host"])
+    url = doc.data["url"] if doc.data["scheme"] == "http" else f"http://{_bracket(host)}:{params.http_port}/"
+    response = fetch(url, timeout=timeout, max_bytes=0)
+    location = response.headers.get("location", "")
+    evidence = {"url": url, "status": response.status, "location": location or None}
+    if response.status in (301, 302, 303, 307, 308) and location.lower().startswith("https://"):
+        return Observation((), f"{url} redirects to {location} ({response.status})", evidence=evidence, status="pass")
+    what = f"redirects to {location}" if location else "does not redirect"
+    return Observation((), f"{url} {what} ({response.status}), not to https://", str(response.status), evidence=evidence)
+
+
+def _hsts(doc: Document, params: Params, where: str, options: Mapping[str, Any], timeout: float) -> Observation:
+    from checker.probes._http import fetch, verify_option
+
+    response = fetch(doc.data["url"], timeout=timeout, verify=verify_option(options), max_bytes=0)
+    header = response.headers.get("strict-transport-security")
+    directives = {
+        part.split("=", 1)[0].strip().lower(): part.split("=", 1)[1].strip().strip('"') if "=" in part else ""
+        for part in (header or "").split(";") if part.strip()
+    }
+    try:
+        max_age: int | None = int(directives.get("max-age", ""))
+    except ValueError:
+        max_age = None
+    evidence = {"header": header, "max_age": max_age, "include_subdomains": "includesubdomains" in directives,
+                "preload": "preload" in directives, "status": response.status}
+    if header is None:
+        return Observation((), f"{where} sends no Strict-Transport-Security header", evidence=evidence)
+    if max_age is None or max_age < params.min_max_age:
+        text = f"{where} sends HSTS max-age={max_age} (< {params.min_max_age})"
+        return Observation((), text, header, evidence=evidence)
+    return Observation((), f"{where} sends HSTS max-age={max_age}", evidence=evidence, status="pass")
+
+
+class _Refused(Exception):
+    pass
+
+
+def _inspecting() -> ssl.SSLContext:
+    """A client that accepts anything, so what the server offers can be read (not trusted)."""
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    context.check_hostname = False
+    context.verify_mode = ssl.CERT_NONE
+    context.set_ciphers("ALL:@SECLEVEL=0")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        context.minimum_version = ssl.TLSVersion.TLSv1
+    return context
+
+
+def _open(host: str, port: int, context: ssl.SSLContext, timeout: float) -> ssl.SSLSocket:
+    """One handshake; raises ProbeError for an unreachable host, _Refused when the server says no."""
+    where = f"{host}:{port}"
+    try:
+        raw = socket.create_connection((host, port), timeout=timeout)
+    except socket.gaierror as exc:
+        raise ProbeError("unreachable", f"{where}: DNS lookup failed ({exc.strerror})") from exc
+    except (socket.timeout, TimeoutError) as exc:
+        raise ProbeError("timeout", f"{where}: no connection within {timeout:g} s") from exc
+    except OSError as exc:
+        raise ProbeError("unreachable", f"{where}: {exc.strerror or exc}") from exc
+    try:
+        raw.settimeout(timeout)
+        return context.wrap_socket(raw, server_hostname=host)
+    except (socket.timeout, TimeoutError) as exc:
+        raw.close()
+        raise ProbeError("timeout", f"{where}: no TLS handshake within {timeout:g} s") from exc
+    except ssl.SSLCertVerificationError as exc:
+        raw.close()
+        raise ProbeError("unreachable", f"{where}: certificate does not verify ({exc.verify_message})") from exc
+    except (ssl.SSLError, ConnectionResetError, ConnectionAbortedError, BrokenPipeError) as exc:
+        raw.close()
+        raise _Refused(f"{where}: {getattr(exc, 'reason', None) or exc}") from exc
+    except OSError as exc:
+        raw.close()
+        raise ProbeError("unreachable", f"{where}: {exc.strerror or exc}") from exc
+
+
+def _handshake(host: str, port: int, context: ssl.SSLContext, timeout: float) -> tuple[bytes, str, str]:
+    try:
+        sock = _open(host, port, context, timeout)
+    except _Refused as exc:
+        raise ProbeError("unreachable", f"TLS handshake failed with {exc}") from exc
+    with sock:
+        der = sock.getpeercert(binary_form=True)
+        if not der:
+            raise ProbeError("unreachable", f"{host}:{port}: the server sent no certificate")
+        suite = sock.cipher()
+        return der, sock.version() or "?", suite[0] if suite else "?"
+
+
+def _accepts(host: str, port: int, context: ssl.SSLContext, timeout: float) -> bool:
+    try:
+        sock = _open(host, port, context, timeout)
+    except _Refused:
+        return False
+    sock.close()
+    return True
+
+
+def _load(der: bytes) -> Any:
+    from cryptography import x509
+
+    return x509.load_der_x509_certificate(der)
+
+
+def _evidence(der: bytes, accepted: list[str]) -> dict[str, Any]:
+    from cryptography import x509
+    from cryptography.hazmat.primitives.asymmetric import ec, rsa
+
+    cert = _load(der)
+    try:
+        sans = [str(v.value) for v in cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value]
+    except x509.ExtensionNotFound:
+        sans = []
+    except ValueError:
+        sans = ["<unparsable>"]
+    key = cert.public_key()
+    if isinstance(key, rsa.RSAPublicKey):
+        key_text = f"RSA-{key.key_size}"
+    elif isinstance(key, ec.EllipticCurvePublicKey):
+        key_text = f"EC-{key.curve.key_size} ({key.curve.name})"
+    else:
+        key_text = type(key).__name__.replace("PublicKey", "").lstrip("_")
+    try:
+        hash_algorithm = cert.signature_hash_algorithm
+        signature = hash_algorithm.name if hash_algorithm else "none"
+    except Exception:  # an algorithm cryptography does not know
+        signature = "unknown"
+    return {
+        "subject": cert.subject.rfc4514_string(), "issuer": cert.issuer.rfc4514_string(), "sans": sans,
+        "not_before": cert.not_valid_before_utc.isoformat(), "not_after": cert.not_valid_after_utc.isoformat(),
+        "sha256": hashlib.sha256(der).hexdigest(), "key": key_text, "signature_hash": signature,
+        "protocols_accepted": accepted,
+    }
+
+
+def _family(suite: str) -> str:
+    if "NULL" in suite:
+        return "NULL"
+    if suite.startswith(("ADH", "AECDH")) or "-anon-" in suite:
+        return "anon"
+    if "RC4" in suite:
+        return "RC4"
+    if "DES-CBC3" in suite or "3DES" in suite:
+        return "3DES"
+    if "EXP" in suite:
+        return "EXPORT"
+    return "other"
+
+
+def _bracket(host: str) -> str:
+    return f"[{host}]" if ":" in host else host
