@@ -6,6 +6,8 @@ ProbeError with the reasons the engine reports (unreachable, timeout).
 """
 from __future__ import annotations
 
+import threading
+import time
 from typing import Any, Mapping, NamedTuple
 
 from checker.errors import ProbeError
@@ -24,6 +26,15 @@ class Response(NamedTuple):
     truncated: bool
 
 
+# Several rules read the same page (headers, CSP, cookies, HSTS ...): a plain GET is
+# answered from this memo for a few seconds instead of asking the server again.
+# Keyed by everything that shapes the answer; kept short so a server restarted
+# with another configuration is asked again.
+_MEMO: dict[tuple[Any, ...], tuple[float, Response]] = {}
+_MEMO_LOCK = threading.Lock()
+MEMO_SECONDS = 10.0
+
+
 def fetch(
     url: str,
     *,
@@ -32,6 +43,23 @@ def fetch(
     timeout: float = DEFAULT_TIMEOUT,
     verify: bool | str = True,
     max_bytes: int = MAX_BODY_BYTES,
+    fresh: bool = False,
+) -> Response:
+    """`fresh`: always ask the server (a burst that counts answers must not be served from the memo)."""
+    key = (method, url, tuple(sorted((headers or {}).items())), timeout, str(verify), max_bytes)
+    with _MEMO_LOCK:
+        hit = _MEMO.get(key)
+    if hit is not None and not fresh and time.monotonic() - hit[0] < MEMO_SECONDS:
+        return hit[1]
+    response = _fetch(url, method, headers, timeout, verify, max_bytes)
+    if method in ("GET", "HEAD"):
+        with _MEMO_LOCK:
+            _MEMO[key] = (time.monotonic(), response)
+    return response
+
+
+def _fetch(
+    url: str, method: str, headers: Mapping[str, str] | None, timeout: float, verify: bool | str, max_bytes: int
 ) -> Response:
     import requests
 

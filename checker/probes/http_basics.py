@@ -68,8 +68,8 @@ class _Client:
     def at(self, path: str) -> str:
         return urlunsplit(urlsplit(self.url)._replace(path=path, query="")) if path.startswith("/") else urljoin(self.url, path)
 
-    def get(self, url: str, headers: dict[str, str] | None = None, max_bytes: int = 256 * 1024) -> Response:
-        return fetch(url, headers=headers, timeout=self.timeout, verify=self.verify, max_bytes=max_bytes)
+    def get(self, url: str, headers: dict[str, str] | None = None, max_bytes: int = 256 * 1024, fresh: bool = False) -> Response:
+        return fetch(url, headers=headers, timeout=self.timeout, verify=self.verify, max_bytes=max_bytes, fresh=fresh)
 
 
 def check(doc: Document, params: Params, context: Context) -> Iterator[Observation]:
@@ -173,7 +173,7 @@ def _metrics_public(client: _Client, params: Params) -> Observation:
 def _rate_limit(client: _Client, params: Params) -> Observation:
     statuses: list[int] = []
     for n in range(1, params.requests + 1):
-        response = client.get(client.url, max_bytes=4 * 1024)
+        response = client.get(client.url, max_bytes=4 * 1024, fresh=True)
         statuses.append(response.status)
         headers = {k: v for k, v in response.headers.items() if k in RATE_HEADERS or k == "retry-after"}
         if response.status == 429 or any(k in RATE_HEADERS for k in headers):
