@@ -3,8 +3,8 @@
 Two configurations: a deliberately weak server (TLS 1.0 accepted, a
 certificate that expires in a few days, no security headers, CORS reflecting
 any origin with credentials) and a hardened one. Every path nginx writes is
-under the test's temporary folder; nginx runs in the foreground and is killed
-at teardown.
+under the test's temporary folder; nginx runs in the foreground and is stopped
+(with its workers) at teardown.
 """
 from __future__ import annotations
 
@@ -106,5 +106,10 @@ http {{
             time.sleep(0.05)
         yield Server(f"https://127.0.0.1:{port}/", bundle)
     finally:
-        process.kill()
-        process.wait(timeout=10)
+        # SIGTERM lets the master stop its workers; SIGKILL would orphan them, still listening
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=10)
