@@ -7,14 +7,15 @@ rule-file errors, 130 interrupted.
 from __future__ import annotations
 
 import argparse
+import importlib
 import sys
-from typing import Sequence
+from typing import Any, Sequence
 
 from checker import __version__
 from checker.errors import PreflightError
 
 SEVERITIES = ["info", "low", "medium", "high", "critical"]
-FORMATS = ["text", "json"]
+FORMATS = ["text", "json", "sarif", "junit", "markdown", "html"]
 
 
 def _csv(value: str) -> list[str]:
@@ -39,8 +40,13 @@ def build_parser() -> argparse.ArgumentParser:
     scan.add_argument("--exclude", action="append", default=[], metavar="GLOB")
     scan.add_argument("--env-file", action="append", default=[], metavar="FILE", help="variables for compose interpolation")
     scan.add_argument("--attestations", action="append", default=[], metavar="FILE")
-    scan.add_argument("-f", "--format", choices=FORMATS, default="text")
-    scan.add_argument("-o", "--output", metavar="FILE", help="write the report here instead of stdout")
+    scan.add_argument("-f", "--format", choices=FORMATS, action="append", default=[],
+                      help="output format (repeatable, paired in order with -o)")
+    scan.add_argument("-o", "--output", action="append", default=[], metavar="FILE",
+                      help="write the report here instead of stdout (repeatable)")
+    scan.add_argument("--output-dir", metavar="DIR", help="write every format given with -f into DIR as report.<suffix>")
+    scan.add_argument("--waivers", metavar="FILE", help="waivers file (default: .preflight/waivers.yaml beside the scan)")
+    scan.add_argument("--baseline", metavar="FILE", help="fail only on findings not recorded in this baseline")
     scan.add_argument("--fail-on", choices=SEVERITIES, help="exit 1 only for failures at or above this (default: info)")
     scan.add_argument("--config", metavar="FILE", help="configuration file (default: ./.preflight.yaml)")
     scan.add_argument("-v", "--verbose", action="store_true", help="also show observed values, waived and manual items")
@@ -65,10 +71,49 @@ def build_parser() -> argparse.ArgumentParser:
 
     report = commands.add_parser("report", help="re-render a saved JSON report")
     report.add_argument("file", metavar="FILE.json")
-    report.add_argument("-f", "--format", choices=FORMATS, default="text")
-    report.add_argument("-o", "--output", metavar="FILE")
+    report.add_argument("-f", "--format", choices=FORMATS, action="append", default=[])
+    report.add_argument("-o", "--output", action="append", default=[], metavar="FILE")
+    report.add_argument("--output-dir", metavar="DIR")
     report.add_argument("-v", "--verbose", action="store_true")
+
+    baseline = commands.add_parser("baseline", help="record today's failures so CI fails only on new ones")
+    baseline.add_argument("paths", nargs="*", default=["."], metavar="PATH")
+    baseline.add_argument("-o", "--output", default=".preflight-baseline.json", metavar="FILE")
+    baseline.add_argument("--config", metavar="FILE")
+
+    evidence = commands.add_parser("evidence", help="write a compliance evidence bundle for auditors")
+    evidence.add_argument("paths", nargs="*", default=["."], metavar="PATH")
+    evidence.add_argument("--framework", choices=["soc2", "gdpr"], required=True)
+    evidence.add_argument("-o", "--output", required=True, metavar="DIR")
+    evidence.add_argument("--sign", metavar="KEY", help="Ed25519 private key (PEM) to sign the manifest with")
+    evidence.add_argument("--config", metavar="FILE")
+    evidence.add_argument("--live", action="store_true")
+    evidence.add_argument("--endpoint", action="append", default=[], metavar="URL")
+
+    verify = commands.add_parser("verify", help="check an evidence bundle's hashes and signature")
+    verify.add_argument("bundle", metavar="DIR")
+    verify.add_argument("--public-key", metavar="FILE", help="expected signer (default: the key recorded in the bundle)")
+
+    keygen = commands.add_parser("keygen", help="make an Ed25519 key pair for signing evidence")
+    keygen.add_argument("-o", "--output", default="preflight-signing", metavar="PREFIX",
+                        help="writes PREFIX.key (private) and PREFIX.pub")
+
+    commands.add_parser("init", help="write a commented starter .preflight.yaml")
     return parser
+
+
+# subcommand -> "module:function"; each function takes the parsed arguments and returns the exit code
+COMMANDS = {
+    "scan": "checker.commands.scan:run_scan",
+    "rules": "checker.commands.catalog:run_rules",
+    "explain": "checker.commands.explain:run_explain",
+    "report": "checker.commands.report:run_report",
+    "baseline": "checker.commands.baseline:run_baseline",
+    "evidence": "checker.commands.evidence:run_evidence",
+    "verify": "checker.commands.verify:run_verify",
+    "keygen": "checker.commands.keygen:run_keygen",
+    "init": "checker.commands.init:run_init",
+}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -78,21 +123,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help()
         return 2
     try:
-        if args.command == "scan":
-            from checker.commands.scan import run_scan
-
-            return run_scan(args)
-        if args.command == "rules":
-            from checker.commands.catalog import run_rules
-
-            return run_rules(args)
-        if args.command == "explain":
-            from checker.commands.explain import run_explain
-
-            return run_explain(args)
-        from checker.commands.report import run_report
-
-        return run_report(args)
+        module_name, function = COMMANDS[args.command].split(":")
+        command: Any = getattr(importlib.import_module(module_name), function)
+        return int(command(args))
     except PreflightError as exc:
         print(f"preflight: error: {exc}", file=sys.stderr)
         return exc.exit_code

@@ -6,6 +6,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from checker.errors import UsageError
 from checker.models import Report
 from checker.reporters import get as get_reporter
 
@@ -23,3 +24,25 @@ def emit(report: Report, fmt: str, output: str | None, **options: Any) -> None:
         Path(output).write_text(text, encoding="utf-8")
     else:
         sys.stdout.write(text)
+
+
+def emit_all(report: Report, formats: list[str], outputs: list[str], output_dir: str | None, **options: Any) -> None:
+    """Several formats from one run: `-f sarif -o a.sarif -f junit -o b.xml`, or `--output-dir DIR`.
+
+    Formats and outputs pair in order; a format without an output goes to stdout
+    (at most one may), and with --output-dir each goes to DIR/report<suffix>.
+    """
+    formats = formats or ["text"]
+    if output_dir:
+        folder = Path(output_dir)
+        folder.mkdir(parents=True, exist_ok=True)
+        for fmt in formats:
+            emit(report, fmt, str(folder / f"report{get_reporter(fmt).SUFFIX}"), **options)
+        return
+    if len(outputs) > len(formats):
+        raise UsageError("more -o than -f: give a format for each output file")
+    unpaired = formats[len(outputs):]
+    if len(unpaired) > 1:
+        raise UsageError("only one format can go to standard output: give -o FILE for the others")
+    for fmt, output in zip(formats, outputs + [None] * len(unpaired)):
+        emit(report, fmt, output, **options)

@@ -4,7 +4,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from checker.commands.output import emit
+from checker.commands.output import emit_all
 from checker.errors import UsageError
 from checker.reporters.json_report import load
 
@@ -20,5 +20,5 @@ def run_report(args: argparse.Namespace) -> int:
         if not isinstance(exc, ValidationError):
             raise UsageError(f"{args.file}: not JSON ({exc})") from None
         raise UsageError(f"{args.file}: not a preflight JSON report ({exc.error_count()} problems, first: {exc.errors()[0]['msg']})") from None
-    emit(report, args.format, args.output, verbose=args.verbose)
+    emit_all(report, args.format, args.output, args.output_dir, verbose=args.verbose)
     return 0

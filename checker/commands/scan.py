@@ -4,7 +4,9 @@ from __future__ import annotations
 import argparse
 
 from checker.api import scan_paths
-from checker.commands.output import emit, use_color
+from checker.commands.output import emit_all, use_color
+from checker.engine.baseline import apply_baseline
+from checker.engine.waivers import apply_waivers
 from checker.config import load_config
 from checker.models import Report, severity_rank
 
@@ -31,7 +33,9 @@ def run_scan(args: argparse.Namespace) -> int:
         live_options={"ca_bundle": args.ca_bundle, "timeout": args.timeout, "jobs": args.jobs,
                       "progress": use_color() and args.format == "text"},
     )
-    emit(report, args.format, args.output, verbose=args.verbose, quiet=args.quiet)
+    report = apply_waivers(report, args.waivers, paths)
+    report = apply_baseline(report, args.baseline)
+    emit_all(report, args.format, args.output, args.output_dir, verbose=args.verbose, quiet=args.quiet)
     return exit_code(report, args.fail_on or config.fail_on)
 
 

@@ -11,6 +11,10 @@ from types import ModuleType
 REPORTERS: dict[str, str] = {
     "text": "checker.reporters.text",
     "json": "checker.reporters.json_report",
+    "sarif": "checker.reporters.sarif",
+    "junit": "checker.reporters.junit",
+    "markdown": "checker.reporters.markdown",
+    "html": "checker.reporters.html",
 }
 
 
