@@ -10,7 +10,11 @@
     env: production
     env_files: [deploy/.env.production]
     attestations: [.preflight/attestations.yaml]
+    waivers: .preflight/waivers.yaml   # default: .preflight/waivers.yaml beside the first scanned folder
+    baseline: .preflight-baseline.json # fail only on findings not recorded here
 
+Without a `.preflight.yaml`, a `[tool.preflight]` table in `pyproject.toml`
+(same keys) is read instead; `--config pyproject.toml` names one explicitly.
 Command-line options win over the file; lists from both are combined.
 Relative paths are relative to the file.
 """
@@ -26,6 +30,7 @@ from checker.inputs.load import read_text
 from checker.models import STRICT, Severity, error_message, validate
 
 DEFAULT_NAMES = (".preflight.yaml", ".preflight.yml")
+PYPROJECT = "pyproject.toml"
 
 
 @dataclass
@@ -43,12 +48,18 @@ class Config:
     attestations: list[str] = field(default_factory=list)
     live: bool = False
     endpoints: list[str] = field(default_factory=list)
+    waivers: Optional[str] = None
+    baseline: Optional[str] = None
 
 
 def load_config(explicit: str | None) -> Config:
     path = Path(explicit) if explicit else next((Path(n) for n in DEFAULT_NAMES if Path(n).is_file()), None)
+    if path is None and Path(PYPROJECT).is_file():
+        path = Path(PYPROJECT)
     if path is None:
         return Config()
+    if path.suffix == ".toml":
+        return _load_pyproject(path, required=explicit is not None)
     from pydantic import ValidationError
 
     from checker.inputs.yaml_source import load_all
@@ -66,7 +77,65 @@ def load_config(explicit: str | None) -> Config:
         line = documents[0].positions.get(location[:1], (1, 1))[0] if documents else 1
         message = error_message(error)
         raise UsageError(f"{path}:{line}: config field {'.'.join(map(str, location))}: {message}") from None
+    return _relative_to(config, path)
+
+
+def _relative_to(config: Config, path: Path) -> Config:
     base = path.parent
-    for field in ("rules", "env_files", "attestations"):
-        setattr(config, field, [str(base / p) for p in getattr(config, field)])
+    for name in ("rules", "env_files", "attestations"):
+        setattr(config, name, [str(base / p) for p in getattr(config, name)])
+    for name in ("waivers", "baseline"):
+        if getattr(config, name):
+            setattr(config, name, str(base / getattr(config, name)))
     return config
+
+
+def _load_pyproject(path: Path, required: bool) -> Config:
+    """`[tool.preflight]` in pyproject.toml: the same keys as `.preflight.yaml`."""
+    import tomllib
+
+    text = read_text(path)
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        line = getattr(exc, "lineno", None) or _toml_error_line(str(exc))
+        raise UsageError(f"{path}:{line}: {str(exc).split(' (at line')[0]}") from None
+    table = data.get("tool", {}).get("preflight")
+    if table is None:
+        if required:
+            raise UsageError(f"{path}:1: no [tool.preflight] table")
+        return Config()
+    from pydantic import ValidationError
+
+    try:
+        config = validate(Config, table)
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        location = tuple(error["loc"])
+        line = _toml_key_line(text, str(location[0]) if location else "")
+        raise UsageError(f"{path}:{line}: config field {'.'.join(map(str, location))}: {error_message(error)}") from None
+    return _relative_to(config, path)
+
+
+def _toml_error_line(message: str) -> int:
+    import re
+
+    found = re.search(r"at line (\d+)", message)
+    return int(found.group(1)) if found else 1
+
+
+def _toml_key_line(text: str, key: str) -> int:
+    """The line of `key = ...` inside [tool.preflight] (else the table header, else 1)."""
+    import re
+
+    header, inside = 1, False
+    for number, line in enumerate(text.splitlines(), start=1):
+        stripped = line.strip()
+        if stripped.startswith("["):
+            inside = stripped.replace(" ", "") == "[tool.preflight]"
+            if inside:
+                header = number
+            continue
+        if inside and key and re.match(rf"^{re.escape(key)}\s*=", stripped):
+            return number
+    return header

@@ -33,8 +33,8 @@ def run_scan(args: argparse.Namespace) -> int:
         live_options={"ca_bundle": args.ca_bundle, "timeout": args.timeout, "jobs": args.jobs,
                       "progress": use_color() and args.format == "text"},
     )
-    report = apply_waivers(report, args.waivers, paths)
-    report = apply_baseline(report, args.baseline)
+    report = apply_waivers(report, args.waivers or config.waivers, paths)
+    report = apply_baseline(report, args.baseline or config.baseline)
     emit_all(report, args.format, args.output, args.output_dir, verbose=args.verbose, quiet=args.quiet)
     return exit_code(report, args.fail_on or config.fail_on)
 

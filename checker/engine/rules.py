@@ -133,7 +133,10 @@ def load_rules(extra: list[str] = [], include_shipped: bool = True) -> RuleSet:
     digest = hashlib.sha256()
     for path, text in zip(files, texts):
         digest.update(path.name.encode() + b"\0" + text.encode() + b"\0")
-    key = cache.key(__version__, digest.hexdigest(), [str(p) for p in files])
+    # the control catalogs decide whether `compliance:` ids are valid: a change to them re-validates too
+    catalogs = sorted((shipped_rules_dir() / "frameworks").glob("*.yaml"))
+    catalog_digest = hashlib.sha256(b"".join(p.read_bytes() for p in catalogs)).hexdigest()
+    key = cache.key(__version__, digest.hexdigest() + catalog_digest, [str(p) for p in files])
     rules = cache.load(key)
     if rules is None:
         rules = _validate_all(files, texts)
@@ -152,6 +155,9 @@ def _validate_all(files: list[Path], texts: list[str]) -> list[Rule]:
                     raise RuleFileError(f"{path}:{line}: rule {rule.id}: field {field}: {key!r} is already used by {seen[key]}")
                 seen[key] = rule.source
             rules.append(rule)
+    from checker.engine.frameworks import check_compliance
+
+    check_compliance(rules)
     return rules
 
 

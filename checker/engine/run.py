@@ -15,7 +15,7 @@ from checker import __version__
 from checker.engine.redact import collect_secrets, redact_result
 from checker.engine.rules import Rule
 from checker.engine.score import readiness
-from checker.engine.suppress import inline_waiver
+from checker.engine.suppress import annotation_waiver, inline_waiver
 from checker.errors import ProbeError
 from checker.inputs.attestations import Attestation
 from checker.inputs.document import Document
@@ -172,7 +172,7 @@ def _from_observation(rule: Rule, checked: Document, observation: Observation) -
         observed=observed, evidence=observation.evidence or {},
     )
     if observation.status == "fail" and location is not None:
-        waiver = inline_waiver(doc, location.line, (rule.id, rule.name))
+        waiver = inline_waiver(doc, location.line, (rule.id, rule.name)) or annotation_waiver(doc, (rule.id, rule.name))
         if waiver:
             result.status, result.waiver = "waived", waiver
     return result

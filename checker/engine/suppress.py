@@ -25,3 +25,21 @@ def inline_waiver(doc: Document, line: int | None, keys: tuple[str, str]) -> Wai
             if match and {k.strip() for k in match.group("keys").split(",")} & set(keys):
                 return Waiver(source="inline", reason=match.group("reason").strip() or "(no reason given)")
     return None
+
+
+ANNOTATION = "preflight.dev/ignore"
+
+
+def annotation_waiver(doc: Document, keys: tuple[str, str]) -> Waiver | None:
+    """A Kubernetes object annotated `preflight.dev/ignore: "SEC-100,SEC-101 reason"` waives those rules on it."""
+    if not doc.meta.get("k8s_kind") or not isinstance(doc.data, dict):
+        return None
+    metadata = doc.data.get("metadata")
+    annotations = metadata.get("annotations") if isinstance(metadata, dict) else None
+    value = annotations.get(ANNOTATION) if isinstance(annotations, dict) else None
+    if not isinstance(value, str) or not value.strip():
+        return None
+    listed, _, reason = value.strip().partition(" ")
+    if {k.strip() for k in listed.split(",")} & set(keys):
+        return Waiver(source="annotation", reason=reason.strip() or "(no reason given)")
+    return None

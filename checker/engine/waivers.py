@@ -1,8 +1,145 @@
-"""Waivers file (placeholder: filled in by the reports-and-workflow work)."""
+"""Waivers file: a reviewed, expiring exception for findings a team accepts for now.
+
+    # .preflight/waivers.yaml
+    waivers:
+      - rule: SEC-001                    # rule id or name
+        target: "deploy/*.env"           # optional glob, matched against the result's file or URL; default: all
+        justification: Staging-only password, rotated by the vault migration (OPS-123).
+        approver: Jane Doe <jane@example.com>
+        expires: 2027-01-31              # the waiver applies up to and including this day
+
+A matching, in-date waiver turns a `fail` into `waived` (source "waivers-file"),
+keeping its evidence. An expired one suppresses nothing: the failure says when
+the waiver ran out. The file is validated like attestation files: a bad one
+stops the run (exit 2) naming the file, the line and the field.
+"""
 from __future__ import annotations
 
-from checker.models import Report
+import datetime as dt
+import re
+from dataclasses import dataclass
+from fnmatch import fnmatch
+from pathlib import Path
+from typing import Optional
+
+from checker.errors import InputError, UsageError
+from checker.inputs.load import read_text
+from checker.models import STRICT, Report, Result, Waiver, error_message, validate
+
+DEFAULT_LOCATION = ".preflight/waivers.yaml"
 
 
-def apply_waivers(report: Report, waivers_file: str | None, paths: list[str]) -> Report:
+@dataclass
+class WaiverEntry:
+    __pydantic_config__ = STRICT
+    rule: str
+    justification: str
+    approver: str
+    expires: dt.date
+    target: Optional[str] = None
+    file: str = ""  # filled in on load
+    line: int = 0
+
+    def __post_init__(self) -> None:
+        for name in ("rule", "justification", "approver"):
+            if not getattr(self, name).strip():
+                raise ValueError(f"{name}: must not be empty")
+
+    def matches(self, result: Result) -> bool:
+        if self.rule not in (result.rule_id, result.rule_name):
+            return False
+        if not self.target:
+            return True
+        location = result.location
+        where = (location.url or location.file) if location else None
+        where = where or result.target
+        return fnmatch(where, self.target) or fnmatch(where, "*/" + self.target)
+
+
+@dataclass
+class WaiverFile:
+    __pydantic_config__ = STRICT
+    waivers: Optional[list[WaiverEntry]] = None  # an empty `waivers:` (all commented out) waives nothing
+
+    def entries(self) -> list[WaiverEntry]:
+        return self.waivers or []
+
+
+def default_file(paths: list[str]) -> Path | None:
+    for given in paths[:1]:
+        root = Path(given)
+        root = root if root.is_dir() else root.parent
+        if (root / DEFAULT_LOCATION).is_file():
+            return root / DEFAULT_LOCATION
+    return None
+
+
+def load(path: Path) -> list[WaiverEntry]:
+    from checker.inputs.yaml_source import load_all
+
+    where = str(path)
+    if not path.is_file():
+        raise UsageError(f"{where}: waivers file not found")
+    try:
+        documents = load_all(read_text(path))
+    except InputError as exc:
+        raise UsageError(f"{where}:{exc.line or 1}: {exc.message}") from None
+    if not documents:
+        return []
+    if len(documents) > 1:
+        raise UsageError(f"{where}: one YAML document expected")
+    document = documents[0]
+    from pydantic import ValidationError
+
+    try:
+        parsed = validate(WaiverFile, document.data)
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        location = tuple(error["loc"])
+        message = error_message(error)
+        named = re.match(r"^(\w+): (.+)$", message)
+        if named:  # a __post_init__ check names its field
+            location, message = location + (named.group(1),), named.group(2)
+        line = document.positions.get(location[:3]) or document.positions.get(location[:2]) or (1, 1)
+        field = ".".join(str(p) for p in location)
+        raise UsageError(f"{where}:{line[0]}: waiver field {field}: {message}") from None
+    for index, entry in enumerate(parsed.entries()):
+        entry.file = where
+        entry.line = document.positions.get(("waivers", index), (1, 1))[0]
+    return parsed.entries()
+
+
+def apply_waivers(report: Report, waivers_file: str | None, paths: list[str], today: dt.date | None = None) -> Report:
+    path = Path(waivers_file) if waivers_file else default_file(paths)
+    if path is None:
+        return report
+    entries = load(path)
+    if not entries:
+        return report
+    today = today or dt.date.today()
+    changed = False
+    for result in report.results:
+        if result.status != "fail":
+            continue
+        matching = [e for e in entries if e.matches(result)]
+        live = [e for e in matching if e.expires >= today]
+        if live:
+            entry = live[0]
+            result.status = "waived"
+            result.waiver = Waiver(source="waivers-file", reason=entry.justification, by=entry.approver,
+                                   until=entry.expires.isoformat())
+            changed = True
+        elif matching:
+            expired = max(e.expires for e in matching).isoformat()
+            result.message = f"{result.message} (waiver expired on {expired})"
+            result.evidence = {**result.evidence, "waiver_expired": expired}
+    return resummarize(report) if changed else report
+
+
+def resummarize(report: Report) -> Report:
+    """The same report with its summary (counts, score, failed_by_severity) recomputed from its results."""
+    from checker.engine.run import build_report
+
+    fresh = build_report(report.results, report.paths, report.environment, report.tool.rules_sha256, report.started_at)
+    report.summary = fresh.summary
     return report
