@@ -30,9 +30,23 @@ def folder() -> Path:
 
 
 def key(version: str, rules_sha256: str, sources: list[str]) -> str:
-    # the Python version too: pickles of one interpreter are not promised to load in another
-    material = "\0".join([version, sys.version, rules_sha256, *sources])
+    # the Python version too: pickles of one interpreter are not promised to load in another;
+    # and the code that defines rules and params, so an edited checkout never loads stale pickles
+    material = "\0".join([version, sys.version, rules_sha256, _code_stamp(), *sources])
     return hashlib.sha256(material.encode()).hexdigest()[:32]
+
+
+def _code_stamp() -> str:
+    package = Path(__file__).resolve().parent.parent
+    files = [package / "models.py", package / "engine" / "rules.py", *sorted((package / "probes").glob("*.py"))]
+    stamps = []
+    for path in files:
+        try:
+            info = path.stat()
+        except OSError:
+            continue
+        stamps.append(f"{path.name}:{info.st_size}:{info.st_mtime_ns}")
+    return ",".join(stamps)
 
 
 def load(cache_key: str) -> Any | None:

@@ -6,6 +6,7 @@ the field; the CLI turns it into exit code 2.
 from __future__ import annotations
 
 import hashlib
+import pickle
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -76,7 +77,18 @@ class Rule:
 
     def params(self) -> Any:
         """The probe's validated Params, compiled once per rule (and cached with it)."""
+        if "_params" not in self.__dict__:  # from the cache: unpickled on first use (see __getstate__)
+            self.__dict__["_params"] = pickle.loads(self.__dict__.pop("_params_blob"))
         return self.__dict__["_params"]
+
+    def __getstate__(self) -> dict[str, Any]:
+        # Params are pickled as bytes inside the rule, so loading the cached rules does
+        # not import every probe module (tls would pull in ssl, http probes requests ...):
+        # a probe module is imported only when one of its rules has something to judge.
+        state = dict(self.__dict__)
+        if "_params" in state:
+            state["_params_blob"] = pickle.dumps(state.pop("_params"), protocol=pickle.HIGHEST_PROTOCOL)
+        return state
 
     def applies_to(self, kind: str, environment: str) -> bool:
         return kind in self.targets and (self.environments is None or environment in self.environments)

@@ -125,6 +125,9 @@ class _progress:
 
 
 def run_rule(rule: Rule, documents: list[Document], today: date, options: dict[str, Any] | None = None) -> list[Result]:
+    if not any(rule.applies_to(d.kind, d.environment) for d in documents):
+        # decided without importing the probe: a one-file scan loads only the probes it uses
+        return [_result(rule, "skip", "-", message=_skip_reason(rule, documents))]
     probe = get_probe(rule.probe)
     context = Context(rule.id, rule.name, today, tuple(rule.environments) if rule.environments else None, options or {})
     applies = getattr(probe, "applies", None)  # a probe may decline documents it has nothing to say about
