@@ -22,7 +22,7 @@ def run_explain(args: argparse.Namespace) -> int:
     rule = rule_set.find(args.rule)
     if rule is None:
         raise UsageError(f"unknown rule {args.rule!r} (see `preflight rules`)")
-    lines = [f"{rule.id} {rule.name} ({rule.severity}, checklist {rule.checklist})", "", f"## What it does", rule.title]
+    lines = [f"{rule.id} {rule.name} ({rule.severity}, checklist {rule.checklist})", "", "## What it does", rule.title]
     if rule.item:
         lines.append(f"Checklist item: {rule.item}")
     lines.append(f"Applies to: {', '.join(rule.targets)}; environments: {', '.join(rule.environments or ['all'])}")

@@ -161,10 +161,12 @@ def _validate_all(files: list[Path], texts: list[str]) -> list[Rule]:
     seen: dict[str, str] = {}
     for path, text in zip(files, texts):
         for index, rule in enumerate(_load_file(path, text)):
-            for key, field in ((rule.id, "id"), (rule.name, "name")):
+            for key, field_name in ((rule.id, "id"), (rule.name, "name")):
                 if key in seen:
-                    line = _Positions(text).get(("rules", index, field), (0,))[0]
-                    raise RuleFileError(f"{path}:{line}: rule {rule.id}: field {field}: {key!r} is already used by {seen[key]}")
+                    line = _Positions(text).get(("rules", index, field_name), (0,))[0]
+                    raise RuleFileError(
+                        f"{path}:{line}: rule {rule.id}: field {field_name}: {key!r} is already used by {seen[key]}"
+                    )
                 seen[key] = rule.source
             rules.append(rule)
     from checker.engine.frameworks import check_compliance

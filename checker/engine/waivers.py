@@ -16,15 +16,14 @@ stops the run (exit 2) naming the file, the line and the field.
 from __future__ import annotations
 
 import datetime as dt
-import re
 from dataclasses import dataclass
 from fnmatch import fnmatch
 from pathlib import Path
 from typing import Optional
 
-from checker.errors import InputError, UsageError
-from checker.inputs.load import read_text
-from checker.models import STRICT, Report, Result, Waiver, error_message, validate
+from checker.errors import UsageError
+from checker.inputs.data_file import load_validated
+from checker.models import STRICT, Report, Result, Waiver
 
 DEFAULT_LOCATION = ".preflight/waivers.yaml"
 
@@ -75,36 +74,14 @@ def default_file(paths: list[str]) -> Path | None:
 
 
 def load(path: Path) -> list[WaiverEntry]:
-    from checker.inputs.yaml_source import load_all
-
-    where = str(path)
     if not path.is_file():
-        raise UsageError(f"{where}: waivers file not found")
-    try:
-        documents = load_all(read_text(path))
-    except InputError as exc:
-        raise UsageError(f"{where}:{exc.line or 1}: {exc.message}") from None
-    if not documents:
+        raise UsageError(f"{path}: waivers file not found")
+    loaded = load_validated(path, WaiverFile, "waiver")
+    if loaded is None:
         return []
-    if len(documents) > 1:
-        raise UsageError(f"{where}: one YAML document expected")
-    document = documents[0]
-    from pydantic import ValidationError
-
-    try:
-        parsed = validate(WaiverFile, document.data)
-    except ValidationError as exc:
-        error = exc.errors()[0]
-        location = tuple(error["loc"])
-        message = error_message(error)
-        named = re.match(r"^(\w+): (.+)$", message)
-        if named:  # a __post_init__ check names its field
-            location, message = location + (named.group(1),), named.group(2)
-        line = document.positions.get(location[:3]) or document.positions.get(location[:2]) or (1, 1)
-        field = ".".join(str(p) for p in location)
-        raise UsageError(f"{where}:{line[0]}: waiver field {field}: {message}") from None
+    parsed, document = loaded
     for index, entry in enumerate(parsed.entries()):
-        entry.file = where
+        entry.file = str(path)
         entry.line = document.positions.get(("waivers", index), (1, 1))[0]
     return parsed.entries()
 

@@ -17,14 +17,12 @@ its name and line.
 from __future__ import annotations
 
 import datetime as dt
-import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal, Optional
 
-from checker.errors import InputError, UsageError
-from checker.inputs.load import read_text
-from checker.models import STRICT, error_message, validate
+from checker.inputs.data_file import load_validated
+from checker.models import STRICT
 
 DEFAULT_LOCATIONS = (".preflight/attestations.yaml", ".preflight/attestations.yml", "preflight-attestations.yaml")
 
@@ -70,33 +68,11 @@ def find(scan_paths: list[str]) -> list[Path]:
 
 
 def load(path: Path) -> list[Attestation]:
-    from checker.inputs.yaml_source import load_all
-
-    where = str(path)
-    try:
-        documents = load_all(read_text(path))
-    except InputError as exc:
-        raise UsageError(f"{where}:{exc.line or 1}: {exc.message}") from None
-    if not documents:
+    loaded = load_validated(path, AttestationFile, "attestation")
+    if loaded is None:
         return []
-    if len(documents) > 1:
-        raise UsageError(f"{where}: one YAML document expected")
-    document = documents[0]
-    from pydantic import ValidationError
-
-    try:
-        parsed = validate(AttestationFile, document.data)
-    except ValidationError as exc:
-        error = exc.errors()[0]
-        location = tuple(error["loc"])
-        message = error_message(error)
-        named = re.match(r"^(\w+): (.+)$", message)
-        if named:  # a __post_init__ check names its field
-            location, message = location + (named.group(1),), named.group(2)
-        line = document.positions.get(location[:3]) or document.positions.get(location[:2]) or (1, 1)
-        field = ".".join(str(p) for p in location)
-        raise UsageError(f"{where}:{line[0]}: attestation field {field}: {message}") from None
+    parsed, document = loaded
     for index, attestation in enumerate(parsed.entries()):
-        attestation.file = where
+        attestation.file = str(path)
         attestation.line = document.positions.get(("attestations", index), (1, 1))[0]
     return parsed.entries()

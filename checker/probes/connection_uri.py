@@ -19,7 +19,8 @@ from urllib.parse import parse_qsl, urlsplit
 
 from checker.inputs.document import Document
 from checker.models import STRICT
-from checker.probes._settings import applies, matching, where
+from checker.probes._settings import applies as applies  # re-exported: the engine calls probe.applies()
+from checker.probes._settings import matching, where
 from checker.probes.base import Context, Observation
 from checker.secrets import CONNECTION_SCHEMES, mask_uri, uri_password, uri_scheme
 

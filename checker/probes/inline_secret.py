@@ -15,7 +15,8 @@ from typing import Iterator
 
 from checker.inputs.document import Document
 from checker.inputs.interpolate import interpolate
-from checker.probes._settings import applies, where
+from checker.probes._settings import applies as applies  # re-exported: the engine calls probe.applies()
+from checker.probes._settings import where
 from checker.probes.base import Context, Observation, Params
 from checker.secrets import CONNECTION_SCHEMES, is_secret_key, uri_password, uri_scheme
 

@@ -18,7 +18,8 @@ from urllib.parse import urlsplit
 
 from checker.inputs.document import Document
 from checker.models import STRICT
-from checker.probes._settings import applies, matching, where
+from checker.probes._settings import applies as applies  # re-exported: the engine calls probe.applies()
+from checker.probes._settings import matching, where
 from checker.probes.base import Context, Observation
 
 NAME = "public-url"

@@ -15,7 +15,8 @@ import re
 from typing import Iterator
 
 from checker.inputs.document import Document, Setting
-from checker.probes._settings import applies, where
+from checker.probes._settings import applies as applies  # re-exported: the engine calls probe.applies()
+from checker.probes._settings import where
 from checker.probes.base import Context, Observation, Params
 from checker.secrets import is_placeholder, is_secret_key, known_weak_values
 

@@ -25,7 +25,8 @@ from typing import Any, Iterator, Literal, Optional, Union
 from checker.inputs.document import Document, Setting
 from checker.models import STRICT
 from checker.probes import _ops
-from checker.probes._settings import applies, matching, where
+from checker.probes._settings import applies as applies  # re-exported: the engine calls probe.applies()
+from checker.probes._settings import matching, where
 from checker.probes.base import Context, Observation
 from checker.secrets import is_secret_key
 

@@ -23,7 +23,8 @@ from typing import Iterator, Literal, Union
 
 from checker.inputs.document import Document
 from checker.models import STRICT
-from checker.probes._settings import applies, matching, where
+from checker.probes._settings import applies as applies  # re-exported: the engine calls probe.applies()
+from checker.probes._settings import matching, where
 from checker.probes.base import Context, Observation
 from checker.secrets import (
     CONNECTION_SCHEMES, NOT_SECRET_GLOBS, SECRET_KEY_GLOBS, is_placeholder, known_weak_values, uri_password, uri_scheme,
