@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Optional
 
 from checker.errors import UsageError
-from checker.inputs.data_file import load_validated
+from checker.inputs.data_file import load_entries
 from checker.models import STRICT, Report, Result, Waiver
 
 DEFAULT_LOCATION = ".preflight/waivers.yaml"
@@ -76,14 +76,8 @@ def default_file(paths: list[str]) -> Path | None:
 def load(path: Path) -> list[WaiverEntry]:
     if not path.is_file():
         raise UsageError(f"{path}: waivers file not found")
-    loaded = load_validated(path, WaiverFile, "waiver")
-    if loaded is None:
-        return []
-    parsed, document = loaded
-    for index, entry in enumerate(parsed.entries()):
-        entry.file = str(path)
-        entry.line = document.positions.get(("waivers", index), (1, 1))[0]
-    return parsed.entries()
+    entries: list[WaiverEntry] = load_entries(path, WaiverFile, "waiver", "waivers")
+    return entries
 
 
 def apply_waivers(report: Report, waivers_file: str | None, paths: list[str], today: dt.date | None = None) -> Report:

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal, Optional
 
-from checker.inputs.data_file import load_validated
+from checker.inputs.data_file import load_entries
 from checker.models import STRICT
 
 DEFAULT_LOCATIONS = (".preflight/attestations.yaml", ".preflight/attestations.yml", "preflight-attestations.yaml")
@@ -68,11 +68,5 @@ def find(scan_paths: list[str]) -> list[Path]:
 
 
 def load(path: Path) -> list[Attestation]:
-    loaded = load_validated(path, AttestationFile, "attestation")
-    if loaded is None:
-        return []
-    parsed, document = loaded
-    for index, attestation in enumerate(parsed.entries()):
-        attestation.file = str(path)
-        attestation.line = document.positions.get(("attestations", index), (1, 1))[0]
-    return parsed.entries()
+    entries: list[Attestation] = load_entries(path, AttestationFile, "attestation", "attestations")
+    return entries

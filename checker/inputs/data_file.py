@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from checker.errors import InputError, UsageError
 from checker.inputs.load import read_text
@@ -17,6 +17,23 @@ if TYPE_CHECKING:
     from checker.inputs.yaml_source import YamlDocument
 
 T = TypeVar("T")
+
+
+class _Entries(Protocol):
+    def entries(self) -> list[Any]: ...
+
+
+def load_entries(path: Path, cls: type[_Entries], what: str, key: str) -> list[Any]:
+    """The entries under `key` (`attestations:`, `waivers:`), each stamped with this file and its line."""
+    loaded = load_validated(path, cls, what)
+    if loaded is None:
+        return []
+    parsed, document = loaded
+    entries = parsed.entries()
+    for index, entry in enumerate(entries):
+        entry.file = str(path)
+        entry.line = document.positions.get((key, index), (1, 1))[0]
+    return entries
 
 
 def load_validated(path: Path, cls: type[T], what: str) -> tuple[T, YamlDocument] | None:

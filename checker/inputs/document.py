@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Iterator, NamedTuple
 
-from checker.inputs.paths import Path, format_path, select
+from checker.inputs.paths import Path, select
 
 Position = tuple[int, int]
 
@@ -59,9 +59,6 @@ class Document:
             if found:
                 return found
         return None
-
-    def describe(self, path: Path) -> str:
-        return format_path(path)
 
     def lines(self) -> list[str]:
         cached: list[str] | None = self.meta.get("_lines")
