@@ -157,6 +157,7 @@ def _parse(candidate: Candidate, text: str, options: LoadOptions) -> list[Docume
         yaml_kinds.fill_settings(doc)
         if kind == "yaml" and (candidate.kind == "compose" or compose.looks_like_compose(part.data)):
             doc.kind = "compose"
+            doc.positions = dict(part.positions.items())  # compose.build adds the positions of list-form environments
             if not isinstance(part.data, dict):
                 raise InputError("a compose file must be a mapping at the top level", part.start_line)
             compose.build(doc, _compose_variables(candidate, options))
