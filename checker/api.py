@@ -37,6 +37,7 @@ def scan_paths(
     live: bool = False,
     endpoints: Sequence[str] = (),
     live_options: dict[str, Any] | None = None,
+    jobs: int | None = None,
 ) -> Report:
     """`per_file`: only rules that judge one file at a time (pre-commit sees a few changed files,
     so rules about the whole deployment, such as "every Deployment has a PodDisruptionBudget", would mislead)."""
@@ -50,7 +51,14 @@ def scan_paths(
     if per_file:
         selected = [rule for rule in selected if "project" not in rule.targets]
     candidates = list(discover(list(paths), list(exclude)))
-    loaded = load(candidates, LoadOptions(env, tuple(env_files)))
+    options = LoadOptions(env, tuple(env_files))
+    judged = None
+    from checker.engine import parallel
+
+    if parallel.worth_it(jobs or parallel.default_jobs(), len(candidates)):
+        loaded, judged = parallel.load_and_judge(candidates, options, selected, today or date.today(), jobs or parallel.default_jobs())
+    else:
+        loaded = load(candidates, options)
     attestation_paths = [Path(p) for p in attestations] or attestation_files.find(list(paths))
     attested = [a for path in attestation_paths for a in attestation_files.load(path)]
     targets = None
@@ -59,5 +67,5 @@ def scan_paths(
 
         targets = live_targets(endpoints, loaded.documents, env or "production")
     return scan(ScanInput(
-        selected, loaded, attested, list(paths), env, rule_set.sha256, today, targets, dict(live_options or {}),
+        selected, loaded, attested, list(paths), env, rule_set.sha256, today, targets, dict(live_options or {}), judged,
     ))

@@ -30,7 +30,8 @@ def run_scan(args: argparse.Namespace) -> int:
         per_file=args.per_file,
         live=args.live or config.live,
         endpoints=endpoints,
-        live_options={"ca_bundle": args.ca_bundle, "timeout": args.timeout, "jobs": args.jobs,
+        jobs=args.jobs,
+        live_options={"ca_bundle": args.ca_bundle, "timeout": args.timeout, "concurrency": args.concurrency,
                       "progress": use_color() and args.format == "text"},
     )
     report = apply_waivers(report, args.waivers or config.waivers, paths)
