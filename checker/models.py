@@ -145,6 +145,19 @@ class Summary:
 
 
 @dataclass
+class MergedInput:
+    """One report that `preflight merge` combined: which file, and the tool and rules that made it."""
+
+    __pydantic_config__ = STRICT
+    file: str
+    version: str
+    rules_sha256: str
+    started_at: str
+    finished_at: str
+    results: int
+
+
+@dataclass
 class Report:
     __pydantic_config__ = STRICT
     tool: ToolInfo
@@ -155,6 +168,7 @@ class Report:
     results: list[Result]
     summary: Summary
     schema_version: str = SCHEMA_VERSION
+    merged_from: list[MergedInput] | None = None  # set by `preflight merge` only
 
     def by_checklist(self) -> list[tuple[str, list[Result]]]:
         groups: dict[str, list[Result]] = {}
@@ -167,6 +181,8 @@ class Report:
 
     def to_dict(self) -> dict[str, Any]:
         data: dict[str, Any] = _plain(self)
+        if data.get("merged_from") is None:
+            data.pop("merged_from", None)  # a plain scan's JSON is unchanged
         # schema_version first: readers check it before anything else
         return {"schema_version": data.pop("schema_version"), **data}
 
