@@ -18,7 +18,8 @@ each is replaced by an empty string, keys and type stay.
 
 A kind the cluster does not serve (404: a CRD not installed) is a `skip`, one
 the account may not list (403) or any other failure an `error`, both named by
-cluster, namespace and kind; the other kinds are still scanned.
+cluster, namespace and kind; the other kinds are still scanned. An API server
+that cannot be reached is one `error` for the whole cluster.
 """
 from __future__ import annotations
 
@@ -138,15 +139,19 @@ def load_cluster(cluster: Cluster, environment: str | None, timeout: float = 10.
         try:
             items = list(_list(cluster, kind, timeout))
         except _ListFailed as failed:
+            if failed.reason == "unreachable":  # one error for the cluster, not one per kind
+                problems.append(Problem(_scope(cluster), "error", failed.message, reason=failed.reason))
+                break
             problems.append(Problem(_where(cluster, kind), failed.status, failed.message, reason=failed.reason))
             continue
         for item in items:
             obj = clean(item, kind)
             if obj is not None and _in_scope(obj, cluster):
                 documents.append(to_document(obj, cluster.name, environment))
-    scope = f"k8s://{cluster.name}" + (f"/{cluster.namespace}" if cluster.namespace else "")
+    scope = _scope(cluster)
     if shard is not None and cluster.namespace is None:
-        namespaces = {doc.meta.get("k8s_namespace") or CLUSTER_SCOPE for doc in documents}
+        # the cluster scope is always a target: it carries the problems of cluster-wide lists
+        namespaces = {doc.meta.get("k8s_namespace") or CLUSTER_SCOPE for doc in documents} | {CLUSTER_SCOPE}
         namespaces |= {doc.meta["k8s_name"] for doc in documents if doc.meta.get("k8s_kind") == "Namespace"}
         mine = set(pick(sorted(namespaces), shard))
         documents = [doc for doc in documents if _shard_target(doc) in mine]
@@ -237,6 +242,10 @@ def _get(cluster: Cluster, kind: Kind, path: str, query: list[tuple[str, Any]], 
 def _in_scope(obj: dict[str, Any], cluster: Cluster) -> bool:
     namespace = (obj.get("metadata") or {}).get("namespace")
     return cluster.namespace is None or namespace in (None, cluster.namespace)
+
+
+def _scope(cluster: Cluster) -> str:
+    return f"k8s://{cluster.name}" + (f"/{cluster.namespace}" if cluster.namespace else "")
 
 
 def _where(cluster: Cluster, kind: Kind) -> str:

@@ -115,9 +115,10 @@ def test_secret_values_never_reach_any_output(kubeconfig: Path, tmp_path: Path) 
 def test_an_unreachable_cluster_is_an_error_result(tmp_path: Path) -> None:
     config = cluster.write_kubeconfig(tmp_path / "config", "http://127.0.0.1:9", "gone")
     report = scan_paths([], cluster=ClusterOptions(kubeconfig=str(config), timeout=2))
-    errors = [r for r in report.results if r.rule_id == "PF-INPUT" and r.status == "error"]
-    assert errors and all(r.reason == "unreachable" for r in errors)
-    assert errors[0].location and errors[0].location.file == "k8s://gone/default/Deployment"
+    (error,) = [r for r in report.results if r.rule_id == "PF-INPUT"]
+    assert (error.status, error.reason) == ("error", "unreachable")
+    assert error.location and error.location.file == "k8s://gone/default"
+    assert "cannot reach the API server" in error.message
 
 
 def test_an_unknown_context_is_a_usage_error(kubeconfig: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -151,3 +152,17 @@ def test_api_noise_and_secret_values_are_dropped() -> None:
         "apiVersion": "v1", "kind": "Secret", "type": "Opaque", "data": {"p": ""},
         "metadata": {"name": "db", "namespace": "shop", "annotations": {"team": "a"}},
     }
+
+
+def test_shards_deal_out_whole_namespaces(kubeconfig: Path) -> None:
+    from checker.inputs.shard import Shard
+
+    options = ClusterOptions(kubeconfig=str(kubeconfig), all_namespaces=True)
+    shards = [scan_paths([], cluster=options, shard=Shard(index, 2)) for index in range(2)]
+    whole = _scan(kubeconfig, all_namespaces=True)
+    assert [sorted(s.paths) for s in shards] == [
+        [f"k8s://{CONTEXT}/(cluster-scoped)", f"k8s://{CONTEXT}/shop"], [f"k8s://{CONTEXT}/batch"]]
+    assert _failures(shards[0].results) | _failures(shards[1].results) == _failures(whole.results)
+    assert ("SEC-113", "Secret/db") not in _failures(shards[1].results) and _failures(shards[1].results)
+    forbidden = [[r for r in s.results if r.rule_id == "PF-INPUT" and r.status == "error"] for s in shards]
+    assert [len(f) for f in forbidden] == [1, 0]  # the cluster-wide problems are reported once
