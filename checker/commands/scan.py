@@ -52,7 +52,8 @@ def _cluster_options(args: argparse.Namespace) -> Any:
         return None
     from checker.inputs.k8s_live import ClusterOptions
 
-    return ClusterOptions(args.context, args.kubeconfig, args.namespace, args.all_namespaces, args.timeout * 2)
+    # a page of a big cluster's list takes longer than one probe's answer: at least 10 s
+    return ClusterOptions(args.context, args.kubeconfig, args.namespace, args.all_namespaces, max(args.timeout, 10.0))
 
 
 def exit_code(report: Report, fail_on: str) -> int:
