@@ -41,3 +41,18 @@ def test_each_indexed_pod_scans_its_own_shard_into_its_own_file() -> None:
     command = " ".join(container["args"])
     assert '--shard "$SHARD/$SHARDS"' in command and '-o "/results/shard-$SHARD.json"' in command
     assert "@sha256:" in container["image"]
+
+
+def _round_trip(obj: dict[str, Any]) -> Any:
+    from kubernetes import client
+
+    model = getattr(client, "V1" + obj["kind"]).from_dict(obj)  # drops every field the API does not know
+    return client.ApiClient().sanitize_for_serialization(model)
+
+
+def test_every_manifest_uses_only_fields_of_the_kubernetes_api() -> None:
+    for obj in _objects():
+        assert _round_trip(obj) == obj, f"{obj['kind']}/{obj['metadata']['name']}"
+    misspelt = {"apiVersion": "batch/v1", "kind": "Job", "metadata": {"name": "x"},
+                "spec": {"completionMod": "Indexed", "template": {"spec": {"containers": []}}}}
+    assert _round_trip(misspelt) != misspelt  # the check would catch a typo
