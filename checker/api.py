@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
-from typing import Any, Sequence
+from typing import TYPE_CHECKING, Any, Sequence
 
 from checker.engine.rules import load_rules
 from checker.engine.run import ScanInput, scan
@@ -15,8 +15,12 @@ from checker.engine.select import Selection, select_rules
 from checker.errors import UsageError
 from checker.inputs import attestations as attestation_files
 from checker.inputs.discover import discover
-from checker.inputs.load import LoadOptions, load
+from checker.inputs.load import LoadOptions, Loaded, load
+from checker.inputs.shard import Shard, pick
 from checker.models import Report
+
+if TYPE_CHECKING:
+    from checker.inputs.k8s_live import ClusterOptions
 
 
 def scan_paths(
@@ -37,10 +41,15 @@ def scan_paths(
     live: bool = False,
     endpoints: Sequence[str] = (),
     live_options: dict[str, Any] | None = None,
+    cluster: ClusterOptions | None = None,
+    shard: Shard | None = None,
     jobs: int | None = None,
 ) -> Report:
     """`per_file`: only rules that judge one file at a time (pre-commit sees a few changed files,
-    so rules about the whole deployment, such as "every Deployment has a PodDisruptionBudget", would mislead)."""
+    so rules about the whole deployment, such as "every Deployment has a PodDisruptionBudget", would mislead).
+    `cluster`: also scan the live objects of a Kubernetes cluster (`--k8s`).
+    `shard`: scan only this shard's share of the paths, endpoints and namespaces (`--shard`)."""
+    paths, endpoints = pick(paths, shard), pick(endpoints, shard)
     if not paths and (live or endpoints):
         paths = []  # a live-only scan: endpoints, no files
     missing = [p for p in paths if p != "-" and not Path(p).exists()]
@@ -60,6 +69,13 @@ def scan_paths(
     else:
         loaded = load(candidates, options)
     attestation_paths = [Path(p) for p in attestations] or attestation_files.find(list(paths))
+    if cluster is not None:  # the kubernetes client is imported only for --k8s
+        from checker.inputs.k8s_live import connect, load_cluster
+
+        live_objects = load_cluster(connect(cluster), env, cluster.timeout, shard)
+        loaded = Loaded(loaded.documents + live_objects.documents, loaded.problems + live_objects.problems,
+                        loaded.files + live_objects.files)
+        paths = list(paths) + live_objects.files  # the report names the cluster scope among its paths
     attested = [a for path in attestation_paths for a in attestation_files.load(path)]
     targets = None
     if live or endpoints:  # the network is touched only when asked

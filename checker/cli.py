@@ -61,6 +61,15 @@ def build_parser() -> argparse.ArgumentParser:
                       help="worker processes for large scans (default: the number of CPUs; 1: no workers)")
     scan.add_argument("--per-file", action="store_true",
                       help="only rules that judge one file at a time, not the whole deployment (for pre-commit)")
+    scan.add_argument("--k8s", action="store_true",
+                      help="also scan the live objects of a Kubernetes cluster (kubeconfig or in-cluster; get/list only)")
+    scan.add_argument("--context", metavar="NAME", help="--k8s: kubeconfig context (default: the current one)")
+    scan.add_argument("--kubeconfig", metavar="FILE", help="--k8s: kubeconfig file (default: $KUBECONFIG, ~/.kube/config)")
+    k8s_scope = scan.add_mutually_exclusive_group()
+    k8s_scope.add_argument("--namespace", metavar="NS", help="--k8s: this namespace (default: the context's, else default)")
+    k8s_scope.add_argument("--all-namespaces", action="store_true", help="--k8s: every namespace")
+    scan.add_argument("--shard", metavar="INDEX/COUNT",
+                      help="scan only this share of the targets (paths, endpoints, namespaces), e.g. 0/4; 0-based")
 
     rules = commands.add_parser("rules", help="list the rule catalog")
     rules.add_argument("-f", "--format", choices=["text", "json"], default="text")
@@ -101,6 +110,13 @@ def build_parser() -> argparse.ArgumentParser:
                         help="writes PREFIX.key (private) and PREFIX.pub")
 
     commands.add_parser("init", help="write a commented starter .preflight.yaml")
+
+    merge = commands.add_parser("merge", help="combine JSON reports (e.g. the shards of a fleet scan) into one")
+    merge.add_argument("files", nargs="+", metavar="FILE.json")
+    merge.add_argument("-f", "--format", choices=FORMATS, action="append", default=[],
+                       help="output format (repeatable, paired in order with -o; default: json)")
+    merge.add_argument("-o", "--output", action="append", default=[], metavar="FILE")
+    merge.add_argument("--output-dir", metavar="DIR")
     return parser
 
 
@@ -115,6 +131,7 @@ COMMANDS = {
     "verify": "checker.commands.verify:run_verify",
     "keygen": "checker.commands.keygen:run_keygen",
     "init": "checker.commands.init:run_init",
+    "merge": "checker.commands.merge:run_merge",
 }
 
 

@@ -155,6 +155,19 @@ class Summary:
 
 
 @dataclass
+class MergedInput:
+    """One report that `preflight merge` combined: which file, and the tool and rules that made it."""
+
+    __pydantic_config__ = STRICT
+    file: str
+    version: str
+    rules_sha256: str
+    started_at: str
+    finished_at: str
+    results: int
+
+
+@dataclass
 class Report:
     __pydantic_config__ = STRICT
     tool: ToolInfo
@@ -165,6 +178,7 @@ class Report:
     results: list[Result]
     summary: Summary
     schema_version: str = SCHEMA_VERSION
+    merged_from: list[MergedInput] | None = None  # set by `preflight merge` only
 
     def by_checklist(self) -> list[tuple[str, list[Result]]]:
         groups: dict[str, list[Result]] = {}
@@ -177,6 +191,8 @@ class Report:
 
     def to_dict(self) -> dict[str, Any]:
         data: dict[str, Any] = _plain(self)
+        if data.get("merged_from") is None:
+            data.pop("merged_from", None)  # a plain scan's JSON is unchanged
         # schema_version first: readers check it before anything else
         return {"schema_version": data.pop("schema_version"), **data}
 
@@ -188,15 +204,21 @@ class Report:
 
         The bytes are the same as `json.dumps(self.to_dict(), indent=2, ensure_ascii=False)`.
         """
-        head = {"schema_version": self.schema_version}  # first: readers check it before anything else
-        head.update((f.name, getattr(self, f.name)) for f in dataclasses.fields(self) if f.name not in ("schema_version", "results", "summary"))
-        yield _dumps(head)[:-2] + b',\n  "results": ['
-        for start in range(0, len(self.results), batch):
-            items = _dumps(self.results[start:start + batch])
-            # one level deeper than the serialiser's own indentation, and joined to the previous batch
-            yield (b"," if start else b"") + items[1:-2].replace(b"\n", b"\n  ")
-        yield (b"\n  ]" if self.results else b"]") + b',\n  "summary": '
-        yield _dumps(self.summary).replace(b"\n", b"\n  ") + b"\n}"
+        yield b'{\n  "schema_version": ' + _dumps(self.schema_version)  # first: readers check it before anything else
+        for field in dataclasses.fields(self):
+            value = getattr(self, field.name)
+            if field.name == "schema_version" or (field.name == "merged_from" and value is None):
+                continue
+            yield b",\n  " + _dumps(field.name) + b": "
+            if field.name != "results":
+                yield _dumps(value).replace(b"\n", b"\n  ")  # one level deeper than the serialiser's own
+                continue
+            yield b"["
+            for start in range(0, len(self.results), batch):
+                items = _dumps(self.results[start:start + batch])
+                yield (b"," if start else b"") + items[1:-2].replace(b"\n", b"\n  ")
+            yield b"\n  ]" if self.results else b"]"
+        yield b"\n}"
 
     @classmethod
     def from_json(cls, text: str) -> Report:

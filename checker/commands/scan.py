@@ -2,19 +2,22 @@
 from __future__ import annotations
 
 import argparse
+from typing import Any
 
 from checker.api import scan_paths
+from checker.inputs.shard import parse as parse_shard
 from checker.commands.output import emit_all, use_color
 from checker.engine.baseline import apply_baseline
 from checker.engine.waivers import apply_waivers
 from checker.config import load_config
+from checker.errors import UsageError
 from checker.models import Report, severity_rank
 
 
 def run_scan(args: argparse.Namespace) -> int:
     config = load_config(args.config)
     endpoints = config.endpoints + args.endpoint
-    paths = args.paths if args.paths is not None else ([] if endpoints else ["."])
+    paths = args.paths if args.paths is not None else ([] if endpoints or args.k8s else ["."])
     report = scan_paths(
         paths,
         rules=config.rules + args.rules,
@@ -33,11 +36,25 @@ def run_scan(args: argparse.Namespace) -> int:
         jobs=args.jobs,
         live_options={"ca_bundle": args.ca_bundle, "timeout": args.timeout, "concurrency": args.concurrency,
                       "progress": use_color() and args.format == "text"},
+        cluster=_cluster_options(args),
+        shard=parse_shard(args.shard) if args.shard else None,
     )
     report = apply_waivers(report, args.waivers or config.waivers, paths)
     report = apply_baseline(report, args.baseline or config.baseline)
     emit_all(report, args.format, args.output, args.output_dir, verbose=args.verbose, quiet=args.quiet)
     return exit_code(report, args.fail_on or config.fail_on)
+
+
+def _cluster_options(args: argparse.Namespace) -> Any:
+    """ClusterOptions for --k8s (the module that imports the kubernetes client is loaded only then)."""
+    if not args.k8s:
+        if args.context or args.kubeconfig or args.namespace or args.all_namespaces:
+            raise UsageError("--context, --kubeconfig, --namespace and --all-namespaces need --k8s")
+        return None
+    from checker.inputs.k8s_live import ClusterOptions
+
+    # a page of a big cluster's list takes longer than one probe's answer: at least 10 s
+    return ClusterOptions(args.context, args.kubeconfig, args.namespace, args.all_namespaces, max(args.timeout, 10.0))
 
 
 def exit_code(report: Report, fail_on: str) -> int:
