@@ -15,8 +15,8 @@ For each size it runs, alternately and in fresh processes:
 - with --with-checkov, `checkov -d DIR --framework kubernetes -o json`, from
   its own virtualenv (created on first use; Checkov 3.3.30, as in issue #6).
 
-It prints medians, the preflight/floor ratio, peak memory (the sum of the
-resident sizes of the process and its children, sampled every 20 ms) and the
+It prints medians, the preflight/floor ratio, peak memory (the proportional set
+size of the process and its children, summed, sampled every 20 ms) and the
 time per 1,000 files, so linear growth can be read off. The issue #6 targets
 (at most 2x the floor, at most 300 MB, linear) are reported, never asserted.
 `--smoke` (used by CI) runs one small size once, to keep the runner working.
@@ -113,7 +113,7 @@ def measure(command: list[str], timeout: float, env: dict[str, str]) -> Sample:
 
     def sample() -> None:
         while not done.is_set():
-            peak[0] = max(peak[0], _tree_rss_kb(process.pid))
+            peak[0] = max(peak[0], _tree_memory_kb(process.pid))
             done.wait(0.02)
 
     sampler = threading.Thread(target=sample, daemon=True)
@@ -132,28 +132,38 @@ def measure(command: list[str], timeout: float, env: dict[str, str]) -> Sample:
     return Sample(elapsed, peak[0] / 1024, process.returncode)
 
 
-def _tree_rss_kb(root: int) -> int:
+def _tree_memory_kb(root: int) -> int:
+    """Proportional set size (PSS) of the process and its descendants: forked workers share the parent's
+    pages, which a sum of resident sizes would count once per worker."""
     children: dict[int, list[int]] = {}
-    rss: dict[int, int] = {}
     for entry in os.listdir("/proc"):
         if not entry.isdigit():
             continue
         try:
             with open(f"/proc/{entry}/stat", "rb") as stat:
                 fields = stat.read().rsplit(b")", 1)[1].split()
-            with open(f"/proc/{entry}/statm", "rb") as statm:
-                pages = int(statm.read().split()[1])
-        except (OSError, IndexError, ValueError):
+        except (OSError, IndexError):
             continue
-        pid, ppid = int(entry), int(fields[1])
-        children.setdefault(ppid, []).append(pid)
-        rss[pid] = pages * os.sysconf("SC_PAGE_SIZE") // 1024
+        children.setdefault(int(fields[1]), []).append(int(entry))
     total, stack = 0, [root]
     while stack:
         pid = stack.pop()
-        total += rss.get(pid, 0)
+        total += _pss_kb(pid)
         stack.extend(children.get(pid, []))
     return total
+
+
+def _pss_kb(pid: int) -> int:
+    try:
+        with open(f"/proc/{pid}/smaps_rollup", "rb") as rollup:
+            for line in rollup:
+                if line.startswith(b"Pss:"):
+                    return int(line.split()[1])
+        with open(f"/proc/{pid}/statm", "rb") as statm:  # no smaps_rollup: resident size
+            return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") // 1024
+    except (OSError, IndexError, ValueError):
+        return 0
+    return 0
 
 
 def _kill_tree(process: subprocess.Popen[bytes]) -> None:

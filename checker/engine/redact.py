@@ -57,7 +57,7 @@ def _scrub_any(value: Any, secrets: list[str]) -> Any:
     if isinstance(value, str):
         return scrub(value, secrets)
     if isinstance(value, dict):
-        return {k: _scrub_any(v, secrets) for k, v in value.items()}
+        return {k: _scrub_any(v, secrets) for k, v in value.items()} if value else value
     if isinstance(value, list):
         return [_scrub_any(v, secrets) for v in value]
     return value

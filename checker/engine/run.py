@@ -216,9 +216,14 @@ def _from_observation(rule: Rule, checked: Document, observation: Observation) -
 
 
 def _pass_location(doc: Document) -> Location | None:
-    if doc.kind == "live":
-        return Location(url=doc.path)
-    return Location(file=doc.path, object=doc.meta.get("label")) if doc.kind != "project" else None
+    """One Location per document, shared by its pass results (a 10,000-file scan has 250,000 of them)."""
+    if doc.kind == "project":
+        return None
+    found: Location | None = doc.meta.get("_pass_location")
+    if found is None:
+        found = Location(url=doc.path) if doc.kind == "live" else Location(file=doc.path, object=doc.meta.get("label"))
+        doc.meta["_pass_location"] = found
+    return found
 
 
 def _object(doc: Document, path: tuple[str | int, ...]) -> str | None:
