@@ -15,7 +15,7 @@ from checker.engine.select import Selection, select_rules
 from checker.errors import UsageError
 from checker.inputs import attestations as attestation_files
 from checker.inputs.discover import discover
-from checker.inputs.load import LoadOptions, load
+from checker.inputs.load import LoadOptions, Loaded, load
 from checker.models import Report
 
 
@@ -37,9 +37,12 @@ def scan_paths(
     live: bool = False,
     endpoints: Sequence[str] = (),
     live_options: dict[str, Any] | None = None,
+    docker: bool = False,
+    docker_host: str | None = None,
 ) -> Report:
     """`per_file`: only rules that judge one file at a time (pre-commit sees a few changed files,
-    so rules about the whole deployment, such as "every Deployment has a PodDisruptionBudget", would mislead)."""
+    so rules about the whole deployment, such as "every Deployment has a PodDisruptionBudget", would mislead).
+    `docker`: also inspect the running containers at `docker_host` (default: DOCKER_HOST, else the local socket)."""
     if not paths and (live or endpoints):
         paths = []  # a live-only scan: endpoints, no files
     missing = [p for p in paths if p != "-" and not Path(p).exists()]
@@ -51,6 +54,11 @@ def scan_paths(
         selected = [rule for rule in selected if "project" not in rule.targets]
     candidates = list(discover(list(paths), list(exclude)))
     loaded = load(candidates, LoadOptions(env, tuple(env_files)))
+    if docker or docker_host:  # the docker SDK is imported only when asked
+        from checker.inputs.docker_live import read_containers
+
+        running = read_containers(docker_host, env or "production", float((live_options or {}).get("timeout", 10)))
+        loaded = Loaded(loaded.documents + running.documents, loaded.problems + running.problems, loaded.files)
     attestation_paths = [Path(p) for p in attestations] or attestation_files.find(list(paths))
     attested = [a for path in attestation_paths for a in attestation_files.load(path)]
     targets = None

@@ -57,6 +57,11 @@ def build_parser() -> argparse.ArgumentParser:
     scan.add_argument("--ca-bundle", metavar="FILE", help="live TLS: trust these CAs instead of the system store")
     scan.add_argument("--timeout", type=float, default=5.0, metavar="SECONDS", help="live: connect and read timeout")
     scan.add_argument("--jobs", type=int, default=32, metavar="N", help="live: probes run at once")
+    scan.add_argument("--docker", action="store_true",
+                      help="also inspect the running containers of a Docker (or Podman) host through its API")
+    scan.add_argument("--docker-host", metavar="URL",
+                      help="the Docker API for --docker: unix:///run/docker.sock, tcp://host:2376 ... (implies --docker; "
+                           "default: DOCKER_HOST, else the local socket)")
     scan.add_argument("--per-file", action="store_true",
                       help="only rules that judge one file at a time, not the whole deployment (for pre-commit)")
 

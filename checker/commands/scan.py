@@ -14,7 +14,9 @@ from checker.models import Report, severity_rank
 def run_scan(args: argparse.Namespace) -> int:
     config = load_config(args.config)
     endpoints = config.endpoints + args.endpoint
-    paths = args.paths if args.paths is not None else ([] if endpoints else ["."])
+    docker_host = args.docker_host or config.docker_host
+    docker = args.docker or config.docker or docker_host is not None
+    paths = args.paths if args.paths is not None else ([] if endpoints or docker else ["."])
     report = scan_paths(
         paths,
         rules=config.rules + args.rules,
@@ -32,6 +34,8 @@ def run_scan(args: argparse.Namespace) -> int:
         endpoints=endpoints,
         live_options={"ca_bundle": args.ca_bundle, "timeout": args.timeout, "jobs": args.jobs,
                       "progress": use_color() and args.format == "text"},
+        docker=docker,
+        docker_host=docker_host,
     )
     report = apply_waivers(report, args.waivers or config.waivers, paths)
     report = apply_baseline(report, args.baseline or config.baseline)
