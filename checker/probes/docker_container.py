@@ -59,7 +59,10 @@ def applies(doc: Document, params: Params) -> bool:
 
 
 def check(doc: Document, params: Params, context: Context) -> Iterator[Observation]:
-    yield from CHECKS[params.check](doc, params, str(doc.meta.get("container_name", "?")))
+    name = str(doc.meta.get("container_name", "?"))
+    evidence = {"container": name, "id": str(doc.meta.get("container_id", "")), "image": _get(doc.data, "Config", "Image")}
+    for observation in CHECKS[params.check](doc, params, name):
+        yield observation._replace(evidence=evidence)  # which container, for the auditor's bundle
 
 
 def _privileged(doc: Document, params: Params, name: str) -> Iterator[Observation]:

@@ -88,3 +88,14 @@ def test_config_file_turns_docker_on(tmp_path: Path) -> None:
 def test_scan_help_lists_the_docker_flags() -> None:
     done = preflight("scan", "--help")
     assert "--docker " in done.stdout and "--docker-host URL" in done.stdout
+
+
+def test_a_container_label_waives_the_rules_it_names(tmp_path: Path) -> None:
+    containers = json.loads(PRIVILEGED.read_text())
+    containers[0]["Config"]["Labels"] = {"preflight.dev/ignore": "SEC-600,SEC-604 needs /dev/kvm; ticket OPS-12"}
+    path = tmp_path / "docker-inspect.json"
+    path.write_text(json.dumps(containers, indent=4))
+    (privileged,) = run_rule("SEC-600", path)
+    assert privileged.status == "waived" and privileged.waiver is not None
+    assert privileged.waiver.reason == "needs /dev/kvm; ticket OPS-12"
+    assert [r.status for r in run_rule("SEC-605", path)] == ["fail"]  # not named: still reported
