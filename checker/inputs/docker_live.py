@@ -1,8 +1,8 @@
 """Running containers of a Docker host, read through the Docker SDK (`preflight scan --docker`).
 
 `--docker-host URL` (or `docker_host:` in the config file) names the API:
-`unix:///run/docker.sock`, `tcp://10.0.0.5:2376`, `ssh://admin@host`, or a
-Podman service socket; without it the SDK's own defaults apply (DOCKER_HOST,
+`unix:///run/docker.sock`, `tcp://10.0.0.5:2376`, `ssh://admin@host` (the SDK
+needs `paramiko` for ssh://, which is not a dependency), or a Podman service socket; without it the SDK's own defaults apply (DOCKER_HOST,
 DOCKER_TLS_VERIFY, DOCKER_CERT_PATH, else the local socket). Only read
 calls are made: list the running containers and inspect each one. Each
 becomes a `docker` Document through `docker_inspect.container()`, exactly as
@@ -44,7 +44,10 @@ def read_containers(host: str | None, environment: str, timeout: float = 10.0) -
     except ImportError:  # pragma: no cover - a runtime dependency; only a broken install lacks it
         return Containers([], [Problem(where, "error", "the `docker` package is not installed", reason="unreadable")])
     try:
-        client = docker.DockerClient(base_url=host, timeout=int(timeout)) if host else docker.from_env(timeout=int(timeout))
+        if host:  # ssh:// through the system's ssh client (its config and agent), not paramiko
+            client = docker.DockerClient(base_url=host, timeout=timeout, use_ssh_client=host.startswith("ssh://"))
+        else:
+            client = docker.from_env(timeout=timeout)
         try:
             documents = []
             for summary in client.api.containers():  # running ones only, like `docker ps`
@@ -54,7 +57,7 @@ def read_containers(host: str | None, environment: str, timeout: float = 10.0) -
                     continue  # it stopped and was removed between the list and the inspect
         finally:
             client.close()
-    except (DockerException, OSError) as exc:
+    except (DockerException, OSError, ValueError) as exc:  # unreachable, refused, or a URL it cannot use
         return Containers([], [Problem(where, "error", f"cannot read containers from the Docker API: {_short(exc)}",
                                        reason="unreachable")])
     return Containers(sorted(documents, key=lambda d: d.meta["container_name"]), [])
