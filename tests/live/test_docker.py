@@ -226,6 +226,18 @@ def test_default_password_is_masked_in_every_format(podman: Podman, tmp_path: Pa
     assert WEAK_PASSWORD not in done.stdout + done.stderr
 
 
+def test_sarif_of_a_container_scan_is_schema_valid(podman: Podman) -> None:
+    import jsonschema
+
+    from checker.reporters import sarif
+
+    schema = json.loads((Path(__file__).resolve().parent.parent / "schemas" / "sarif-schema-2.1.0.json").read_text())
+    log = json.loads(sarif.render(scan_paths([], docker_host=podman.url, select=RULES)))
+    jsonschema.validate(log, schema)
+    uris = {r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] for r in log["runs"][0]["results"]}
+    assert f"{podman.url}#weak@{podman.ids['weak'][:12]}" in uris
+
+
 def test_docker_flag_with_files_scans_both(podman: Podman, tmp_path: Path) -> None:
     (tmp_path / "app.env").write_text("POSTGRES_PASSWORD=postgres\n")
     done = preflight("scan", str(tmp_path), "--docker-host", podman.url, "--select", "SEC-001,SEC-600", "-f", "json")
