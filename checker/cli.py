@@ -94,6 +94,8 @@ def build_parser() -> argparse.ArgumentParser:
     evidence.add_argument("--config", metavar="FILE")
     evidence.add_argument("--live", action="store_true")
     evidence.add_argument("--endpoint", action="append", default=[], metavar="URL")
+    evidence.add_argument("--docker", action="store_true", help="also inspect the running containers of a Docker host")
+    evidence.add_argument("--docker-host", metavar="URL", help="the Docker API for --docker (implies it)")
 
     verify = commands.add_parser("verify", help="check an evidence bundle's hashes and signature")
     verify.add_argument("bundle", metavar="DIR")

@@ -226,6 +226,21 @@ def test_default_password_is_masked_in_every_format(podman: Podman, tmp_path: Pa
     assert WEAK_PASSWORD not in done.stdout + done.stderr
 
 
+def test_evidence_bundle_holds_the_containers_and_never_the_password(podman: Podman, tmp_path: Path) -> None:
+    (tmp_path / "deploy").mkdir()
+    bundle = tmp_path / "bundle"
+    done = preflight("evidence", str(tmp_path / "deploy"), "--docker-host", podman.url, "--framework", "soc2",
+                     "-o", str(bundle), cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    scope = json.loads((bundle / "scope.json").read_text())
+    short = {name: f"{podman.url}#{name}@{cid[:12]}" for name, cid in podman.ids.items()}
+    assert scope["docker"] == {"host": podman.url, "containers": sorted(short.values())}
+    files = [p for p in bundle.rglob("*") if p.is_file()]
+    assert any(short["weak"] in p.read_text(errors="replace") for p in files if p.name.startswith("report"))
+    assert [p.name for p in files if WEAK_PASSWORD in p.read_text(errors="replace")] == []
+    assert preflight("verify", str(bundle)).returncode == 0
+
+
 def test_sarif_of_a_container_scan_is_schema_valid(podman: Podman) -> None:
     import jsonschema
 
