@@ -137,7 +137,7 @@ def podman() -> Iterator[Podman]:
         weak = run(
             "localhost/busybox:latest", ["sleep", "600"], name="weak", detach=True, network_mode="none",
             privileged=True, restart_policy={"Name": "no"},
-            environment={"POSTGRES_PASSWORD": WEAK_PASSWORD, "APP_MODE": "production"},
+            environment={"POSTGRES_PASSWORD": WEAK_PASSWORD, "DEBUG": "true"},
             volumes={str(sock): {"bind": "/var/run/docker.sock", "mode": "rw"}},  # the engine's own socket
         )
         hardened = run(
@@ -189,6 +189,15 @@ def test_each_rule_fails_the_weak_container_and_passes_the_hardened_one(podman: 
     assert table[("SEC-601", "hostdb")] == ["fail"] and table[("MON-600", "hostdb")] == ["fail"]
     assert table[("SEC-601", "weak")] == ["pass"]  # network none: nothing published
     assert not [r for r in report.results if r.status == "error"]
+
+
+def test_the_env_file_rules_judge_a_container_environment(podman: Podman) -> None:
+    report = scan_paths([], docker_host=podman.url, select=["SEC-060"])
+    table = _by_container([r for r in report.results if r.rule_id == "SEC-060"])
+    assert table == {("SEC-060", "weak"): ["fail"], ("SEC-060", "hardened"): ["pass"], ("SEC-060", "hostdb"): ["pass"]}
+    (debug,) = [r for r in report.results if r.status == "fail"]
+    assert debug.location is not None and debug.location.object is not None
+    assert debug.location.object.startswith(f"container weak ({podman.ids['weak'][:12]}) Config.Env[")
 
 
 def test_findings_name_host_container_and_id_prefix(podman: Podman) -> None:
