@@ -39,12 +39,15 @@ def parse(display: str, path: FilePath, text: str, environment: str) -> list[Doc
     items = data if isinstance(data, list) else [data]
     if not all(_looks_like_container(item) for item in items):
         raise InputError("not `docker inspect` output: expected a JSON array of container objects with Id and Config", 1)
-    documents = []
-    for index, item in enumerate(items):
-        prefix: Path = (index,) if isinstance(data, list) else ()
-        rebased = {p[len(prefix):]: where for p, where in positions.items() if p[: len(prefix)] == prefix}
-        documents.append(container(item, display, environment, rebased, text))
-    return documents
+    per_item: dict[int, dict[Path, Position]] = {}
+    for key, where in positions.items():  # one pass: re-root each position at its container
+        if not isinstance(data, list):
+            per_item.setdefault(0, {})[key] = where
+        elif key and isinstance(key[0], int):
+            per_item.setdefault(key[0], {})[key[1:]] = where
+    # text stays empty: JSON has no comments, so no inline suppressions to find in it
+    # (a container waives by label), and each of hundreds of containers would re-scan the whole file
+    return [container(item, display, environment, per_item.get(index, {})) for index, item in enumerate(items)]
 
 
 def container(
