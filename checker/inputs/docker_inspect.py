@@ -12,7 +12,7 @@ Each document's data is the inspect object unchanged (`HostConfig.Privileged`,
 `Config.Env`, `Mounts` ...); its `meta["label"]` names the container and its id
 prefix (`container db (8158253d92d4)`), so a finding reads
 `docker-inspect.json:42 container db (8158253d92d4) HostConfig.Privileged`, or
-for a live host `unix:///run/docker.sock container db (8158253d92d4) ...`.
+for a live host `unix:///run/docker.sock#db@8158253d92d4 container db (8158253d92d4) ...`.
 `Config.Env` entries become settings (scope `container db`), so the secret
 probes and the engine's masking treat them like env-file lines.
 """
@@ -37,8 +37,10 @@ def parse(display: str, path: FilePath, text: str, environment: str) -> list[Doc
         return []
     data, positions = parts[0].data, parts[0].positions
     items = data if isinstance(data, list) else [data]
-    if not all(_looks_like_container(item) for item in items):
-        raise InputError("not `docker inspect` output: expected a JSON array of container objects with Id and Config", 1)
+    for index, item in enumerate(items):
+        if not _looks_like_container(item):
+            line = positions.get((index,) if isinstance(data, list) else (), (1, 1))[0]
+            raise InputError("not `docker inspect` output: expected a JSON array of container objects with Id and Config", line)
     per_item: dict[int, dict[Path, Position]] = {}
     for key, where in positions.items():  # one pass: re-root each position at its container
         if not isinstance(data, list):
@@ -50,11 +52,9 @@ def parse(display: str, path: FilePath, text: str, environment: str) -> list[Doc
     return [container(item, display, environment, per_item.get(index, {})) for index, item in enumerate(items)]
 
 
-def container(
-    data: dict[str, Any], display: str, environment: str, positions: dict[Path, Position] | None = None, text: str = ""
-) -> Document:
+def container(data: dict[str, Any], display: str, environment: str, positions: dict[Path, Position] | None = None) -> Document:
     """One container's inspect object as a Document (shared by saved files and the live API)."""
-    doc = Document(display, KIND, data, positions or {}, environment, text)
+    doc = Document(display, KIND, data, positions or {}, environment)
     name = container_name(data)
     doc.meta["container_name"] = name
     doc.meta["container_id"] = str(data.get("Id") or "")[:ID_PREFIX]

@@ -54,13 +54,14 @@ def test_every_published_database_binding_is_reported_once() -> None:
 
 
 def test_not_an_inspect_file_is_an_error_naming_it_and_the_scan_goes_on(tmp_path: Path) -> None:
-    (tmp_path / "docker-inspect.json").write_text('[{"Name": "/x"}]\n')
+    (tmp_path / "docker-inspect.json").write_text('[\n  {"Id": "a", "Config": {}},\n  {"Name": "/x"}\n]\n')
     (tmp_path / "broken.docker-inspect.json").write_text('[\n  {"Id": "abc",\n  "Config": {\n}\n')
     (tmp_path / "app.env").write_text("POSTGRES_PASSWORD=postgres\n")
     report = scan_paths([str(tmp_path)], select=["SEC-001", "SEC-600"])
     errors = {Path(r.location.file).name: (r.location.line, r.message) for r in report.results
               if r.rule_id == "PF-INPUT" and r.location and r.location.file}
     assert errors["docker-inspect.json"][1].startswith("not `docker inspect` output")
+    assert errors["docker-inspect.json"][0] == 3  # the object that is not a container
     assert errors["broken.docker-inspect.json"][1].startswith("invalid YAML")
     assert errors["broken.docker-inspect.json"][0] is not None
     assert [r.status for r in report.results if r.rule_id == "SEC-001"] == ["fail"]
