@@ -19,6 +19,17 @@ def emit(report: Report, fmt: str, output: str | None, **options: Any) -> None:
     reporter = get_reporter(fmt)
     if fmt == "text":
         options.setdefault("color", output is None and use_color())
+    write = getattr(reporter, "write", None)  # reporters of big outputs stream them
+    stdout = getattr(sys.stdout, "buffer", None)
+    if write is not None and (output or stdout is not None):
+        if output:
+            with open(output, "wb") as stream:
+                write(report, stream, **options)
+        elif stdout is not None:
+            sys.stdout.flush()
+            write(report, stdout, **options)
+            stdout.flush()
+        return
     text = reporter.render(report, **options)
     if output:
         Path(output).write_text(text, encoding="utf-8")

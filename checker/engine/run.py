@@ -9,7 +9,7 @@ from __future__ import annotations
 import traceback
 from collections import Counter
 from datetime import date, datetime, timezone
-from typing import Any, NamedTuple
+from typing import Any, Callable, NamedTuple
 
 from checker import __version__
 from checker.engine.redact import collect_secrets, redact_result
@@ -56,14 +56,31 @@ def scan(given: ScanInput) -> Report:
         for error in doc.meta.get("parse_errors", []):
             results.append(_input_result(doc.path, "error", error.message, error.line, error.column))
     static = [r for r in given.rules if "live" not in r.targets]
+    in_scope = _by_kind(documents + [project])
     for rule in static:
-        results.extend(run_rule(rule, documents + [project], today))
+        results.extend(run_rule(rule, in_scope(rule.targets), today))
     live_rules = [r for r in given.rules if "live" in r.targets]
     if live_rules:
         results.extend(run_live(live_rules, given.live, today, given.options))
     secrets = collect_secrets(documents + (given.live or []))
     results = [redact_result(r, secrets) for r in results]
     return build_report(results, given.paths, given.environment, given.rules_sha256, started)
+
+
+def _by_kind(documents: list[Document]) -> Callable[[list[str]], list[Document]]:
+    """The documents of some kinds, in input order: each rule looks only at the kinds it targets."""
+    groups: dict[str, list[Document]] = {}
+    for doc in documents:
+        groups.setdefault(doc.kind, []).append(doc)
+    order = {id(doc): index for index, doc in enumerate(documents)}
+
+    def of_kinds(kinds: list[str]) -> list[Document]:
+        found = [groups[kind] for kind in kinds if kind in groups]
+        if len(found) == 1:
+            return found[0]
+        return sorted((doc for group in found for doc in group), key=lambda doc: order[id(doc)])
+
+    return of_kinds
 
 
 def run_live(rules: list[Rule], targets: list[Document] | None, today: date, options: dict[str, Any]) -> list[Result]:

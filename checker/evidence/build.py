@@ -12,6 +12,8 @@
 """
 from __future__ import annotations
 
+import dataclasses
+
 import datetime as dt
 import json
 import platform
@@ -100,7 +102,7 @@ def build(request: Request) -> Written:
     out = request.output
     out.mkdir(parents=True, exist_ok=True)
     notes: list[str] = []
-    (out / "report.json").write_text(report.to_json(indent=2) + "\n", encoding="utf-8")
+    (out / "report.json").write_text(report.to_json() + "\n", encoding="utf-8")
     notes += write_html(report, out)
     write_evidence(report, out / "evidence")
     notes += copy_attestations(request, out / "attestations")
@@ -150,7 +152,9 @@ def evidence_record(result: Result, print_: str) -> dict[str, Any]:
     return {
         "rule_id": result.rule_id, "rule_name": result.rule_name, "fingerprint": print_, "status": result.status,
         "severity": result.severity, "target": result.target,
-        "location": None if result.location is None else {k: v for k, v in vars(result.location).items() if v is not None},
+        "location": None if result.location is None else {
+            f.name: getattr(result.location, f.name) for f in dataclasses.fields(result.location)
+            if getattr(result.location, f.name) is not None},
         "message": result.message, "evidence": result.evidence,
     }
 

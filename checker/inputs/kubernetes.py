@@ -84,13 +84,15 @@ def describe(doc: Document) -> str:
 
 
 def pod_spec(doc: Document) -> tuple[Path, dict[str, Any]] | None:
-    path = POD_SPEC_PATHS.get(str(doc.data.get("kind")))
-    if path is None:
-        return None
-    node: Any = doc.data
-    for part in path:
+    if "_pod_spec" in doc.meta:  # asked by most Kubernetes rules, for every object
+        found: tuple[Path, dict[str, Any]] | None = doc.meta["_pod_spec"]
+        return found
+    path = POD_SPEC_PATHS.get(str(doc.data.get("kind"))) if isinstance(doc.data, dict) else None
+    node: Any = doc.data if path is not None else None
+    for part in path or ():
         node = node.get(part) if isinstance(node, dict) else None
-    return (path, node) if isinstance(node, dict) else None
+    found = doc.meta["_pod_spec"] = (path, node) if path is not None and isinstance(node, dict) else None
+    return found
 
 
 def is_workload(doc: Document) -> bool:

@@ -11,14 +11,13 @@ from checker.inputs import kubernetes
 from checker.inputs.document import Document
 from checker.inputs.paths import Path
 from checker.probes import _k8s
-from checker.probes._k8s import metadata_map, object_name, of_kind, pod_labels, same_namespace, skip, spec, written
+from checker.probes._k8s import Objects, metadata_map, object_name, of_kind, pod_labels, skip, spec, written
 from checker.probes._ops import TRUE_WORDS
 from checker.probes.base import Observation
 
 if TYPE_CHECKING:
     from checker.probes.k8s_relations import Params
 
-Objects = list[Document]
 NGINX = "nginx.ingress.kubernetes.io/"
 SNIPPETS = (NGINX + "configuration-snippet", NGINX + "server-snippet")
 CONTROLLER_SNIPPETS = ("server-snippet", "location-snippet")
@@ -45,13 +44,13 @@ def check_network_policy(objects: Objects, params: Params) -> Iterator[Observati
     workloads = of_kind(objects, *_k8s.LONG_RUNNING)
     if not workloads:
         yield skip("long-running workload")
-    policies = [p for p in of_kind(objects, "NetworkPolicy") if str(p.data.get("apiVersion", "")).startswith("networking.k8s.io/")]
     for workload in workloads:
         found = kubernetes.pod_spec(workload)
         if found is None or found[1].get("hostNetwork") is True:
             continue
         labels = pod_labels(workload)
-        if any(same_namespace(p, workload) and _isolates_ingress(p) and _k8s.selects(spec(p).get("podSelector", {}), labels) for p in policies):
+        policies = [p for p in objects.near(workload, "NetworkPolicy") if str(p.data.get("apiVersion", "")).startswith("networking.k8s.io/")]
+        if any(_isolates_ingress(p) and _k8s.selects(spec(p).get("podSelector", {}), labels) for p in policies):
             continue
         message = f"{kubernetes.describe(workload)}: no NetworkPolicy selects its pods for ingress, so any pod in the cluster can reach them"
         yield Observation(written(workload, *found[0][:-1], "metadata", "labels"), message, document=workload)
@@ -66,7 +65,7 @@ def check_database_service(objects: Objects, params: Params) -> Iterator[Observa
     services = of_kind(objects, "Service")
     if not services:
         yield skip("Service")
-    databases = [w for w in objects if kubernetes.is_workload(w) and _k8s.is_database(w, params.database_ports, params.database_images)]
+    databases = Objects(w for w in objects if kubernetes.is_workload(w) and _k8s.is_database(w, params.database_ports, params.database_images))
     for service in services:
         exposure = _exposure(service)
         if exposure is None:
@@ -74,7 +73,7 @@ def check_database_service(objects: Objects, params: Params) -> Iterator[Observa
         found = _database_port(service, params.database_ports)
         if found is None:
             selector = spec(service).get("selector")
-            hit = next((w for w in databases if same_namespace(w, service) and _k8s.selects_map(selector, pod_labels(w))), None)
+            hit = next((w for w in databases.near(service) if _k8s.selects_map(selector, pod_labels(w))), None)
             found = (("spec", "selector"), f"it selects {kubernetes.describe(hit)}") if hit else None
         if found:
             message = f"{kubernetes.describe(service)} ({exposure}) exposes a database outside the cluster: {found[1]}"
@@ -136,7 +135,7 @@ def _covers(hosts: set[str], host: str) -> bool:
     return host in hosts or (wildcard is not None and wildcard in hosts)
 
 
-def _nginx(objects: Objects) -> Objects:
+def _nginx(objects: Objects) -> list[Document]:
     """Ingresses served by ingress-nginx: class `nginx`, or an nginx.ingress.kubernetes.io annotation."""
     found = []
     for ingress in of_kind(objects, "Ingress"):

@@ -101,7 +101,11 @@ def workloads(documents: list[Document]) -> Iterator[Workload]:
     env_files = {os.path.normpath(d.path): d for d in documents if d.kind == "env"}
     for doc in documents:
         if doc.kind == "k8s" and kubernetes.is_workload(doc):
-            yield _k8s(doc)
+            # built once per object: a dozen rules read the workloads of every scan
+            found = doc.meta.get("_workload")
+            if found is None:
+                found = doc.meta["_workload"] = _k8s(doc)
+            yield found
         elif doc.kind == "compose" and isinstance(doc.data, dict) and isinstance(doc.data.get("services"), dict):
             for name, service in doc.data["services"].items():
                 if isinstance(service, dict) and ("image" in service or "build" in service):

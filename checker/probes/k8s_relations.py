@@ -48,7 +48,7 @@ from checker.inputs.document import Document
 from checker.inputs.paths import Path
 from checker.models import STRICT
 from checker.probes import _k8s, _k8s_network as network
-from checker.probes._k8s import LONG_RUNNING, SCALABLE, as_map, object_name, of_kind, pod_labels, same_namespace, skip, spec, written
+from checker.probes._k8s import LONG_RUNNING, SCALABLE, Objects, as_map, object_name, of_kind, pod_labels, same_namespace, skip, spec, written
 from checker.probes.base import Context, Observation
 
 NAME = "k8s-relations"
@@ -69,14 +69,11 @@ class Params:
     rate_limit_annotations: list[str] = field(default_factory=lambda: list(network.RATE_LIMIT_ANNOTATIONS))
 
 
-Objects = list[Document]
-
-
 def check(project: Document, params: Params, context: Context) -> Iterator[Observation]:
-    objects = [
+    objects = Objects(
         d for d in project.data.get("documents", [])
         if d.kind == "k8s" and (context.environments is None or d.environment in context.environments)
-    ]
+    )
     try:
         yield from CHECKS[params.check](objects, params)
     except _k8s.SelectorError as exc:
@@ -89,7 +86,7 @@ def _replicas(workload: Document) -> int | None:
 
 
 def _autoscaler(workload: Document, objects: Objects) -> Document | None:
-    for scaler in of_kind(objects, "HorizontalPodAutoscaler", "ScaledObject"):
+    for scaler in objects.near(workload, "HorizontalPodAutoscaler", "ScaledObject"):
         ref = spec(scaler).get("scaleTargetRef")
         if not isinstance(ref, dict) or not same_namespace(scaler, workload):
             continue
@@ -99,9 +96,9 @@ def _autoscaler(workload: Document, objects: Objects) -> Document | None:
     return None
 
 
-def _services(workload: Document, objects: Objects) -> Objects:
+def _services(workload: Document, objects: Objects) -> list[Document]:
     labels = pod_labels(workload)
-    return [s for s in of_kind(objects, "Service") if same_namespace(s, workload) and _k8s.selects_map(spec(s).get("selector"), labels)]
+    return [s for s in objects.near(workload, "Service") if _k8s.selects_map(spec(s).get("selector"), labels)]
 
 
 def _app_containers(workload: Document) -> list[kubernetes.Container]:
@@ -164,7 +161,7 @@ def _check_hpa_requests(objects: Objects, params: Params) -> Iterator[Observatio
         yield skip("HorizontalPodAutoscaler")
     for hpa in hpas:
         ref = as_map(spec(hpa).get("scaleTargetRef"))
-        targets = [w for w in of_kind(objects, str(ref.get("kind"))) if object_name(w) == ref.get("name") and same_namespace(w, hpa)]
+        targets = [w for w in objects.near(hpa, str(ref.get("kind"))) if object_name(w) == ref.get("name")]
         for workload in targets[:1]:
             for resource, only in _utilization_metrics(hpa):
                 for container in _app_containers(workload):
@@ -181,14 +178,13 @@ def _check_pdb(objects: Objects, params: Params) -> Iterator[Observation]:
     workloads = of_kind(objects, "Deployment", "StatefulSet")
     if not workloads:
         yield skip("Deployment or StatefulSet")
-    budgets = of_kind(objects, "PodDisruptionBudget")
     for workload in workloads:
         count, scaler = _replicas(workload), _autoscaler(workload, objects)
         if scaler is None and (count is None or count < 2):
             continue
         labels = pod_labels(workload)
         matching = [
-            b for b in budgets if same_namespace(b, workload) and _k8s.selects(
+            b for b in objects.near(workload, "PodDisruptionBudget") if _k8s.selects(
                 spec(b).get("selector"), labels, empty_selects_all=not str(b.data.get("apiVersion")).endswith("v1beta1"))
         ]
         scale = f"is scaled by {kubernetes.describe(scaler)}" if scaler else f"runs {count} replicas"
@@ -230,7 +226,7 @@ def _check_readiness(objects: Objects, params: Params) -> Iterator[Observation]:
                 yield Observation(container.path, message, document=workload)
 
 
-def _serving(containers: list[kubernetes.Container], services: Objects) -> list[kubernetes.Container]:
+def _serving(containers: list[kubernetes.Container], services: list[Document]) -> list[kubernetes.Container]:
     """The containers whose ports (number or name) a Service targets."""
     targets = {
         str(port.get("targetPort", port.get("port")))

@@ -128,13 +128,18 @@ def _is_application(workload: Workload, params: Params) -> bool:
 
 def _scrape_target(documents: list[Document], apps: list[Workload], params: Params) -> Iterator[Observation]:
     config = obs.scrape_config(documents)
-    services = obs.k8s_objects(documents, "Service")
+    services: dict[str, list[Document]] = {}  # by namespace: each app is compared with its neighbours only
+    for service in obs.k8s_objects(documents, "Service"):
+        services.setdefault(str(service.meta.get("k8s_namespace") or ""), []).append(service)
     service_monitors = obs.k8s_objects(documents, *obs.SERVICE_MONITORS)
     pod_monitors = obs.k8s_objects(documents, *obs.POD_MONITORS)
     for app in apps:
         names = {app.name} | {str(app.spec.get(k)) for k in ("container_name", "hostname") if app.spec.get(k)}
         if app.source == "k8s":
-            mine = [s for s in services if obs.selects_workload(s, app)]
+            nearby = services.get(app.namespace, []) + (services.get("", []) if app.namespace else [])
+            if not app.namespace:
+                nearby = [s for group in services.values() for s in group]
+            mine = [s for s in nearby if obs.selects_workload(s, app)]
             names |= {str(s.meta.get("k8s_name")) for s in mine}
             if (
                 config.k8s_all or _annotated(app.annotations) or any(_annotated(obs.annotations_of(s)) for s in mine)

@@ -1,7 +1,7 @@
 """The full result model as JSON, with its schema version: the source every other format renders from."""
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, BinaryIO
 
 from checker.models import Report
 
@@ -9,7 +9,14 @@ FORMAT, SUFFIX = "json", ".json"
 
 
 def render(report: Report, **_: Any) -> str:
-    return report.to_json(indent=2) + "\n"
+    return report.to_json() + "\n"
+
+
+def write(report: Report, stream: BinaryIO, **_: Any) -> None:
+    """`render`, written piece by piece: a big report is never held whole in memory."""
+    for chunk in report.json_chunks():
+        stream.write(chunk)
+    stream.write(b"\n")
 
 
 def load(text: str) -> Report:
