@@ -100,3 +100,9 @@ def test_a_container_label_waives_the_rules_it_names(tmp_path: Path) -> None:
     assert privileged.status == "waived" and privileged.waiver is not None
     assert privileged.waiver.reason == "needs /dev/kvm; ticket OPS-12"
     assert [r.status for r in run_rule("SEC-605", path)] == ["fail"]  # not named: still reported
+
+
+def test_docker_without_a_host_uses_docker_host_from_the_environment(tmp_path: Path) -> None:
+    done = preflight("scan", "--docker", "--select", "SEC-600", "-f", "json", cwd=tmp_path, env={"DOCKER_HOST": NOWHERE})
+    results = json.loads(done.stdout)["results"]
+    assert [(r["target"], r["reason"]) for r in results if r["status"] == "error"] == [(NOWHERE, "unreachable")]
