@@ -37,6 +37,7 @@ def scan_paths(
     live: bool = False,
     endpoints: Sequence[str] = (),
     live_options: dict[str, Any] | None = None,
+    jobs: int | None = None,
     docker: bool = False,
     docker_host: str | None = None,
 ) -> Report:
@@ -53,8 +54,15 @@ def scan_paths(
     if per_file:
         selected = [rule for rule in selected if "project" not in rule.targets]
     candidates = list(discover(list(paths), list(exclude)))
-    loaded = load(candidates, LoadOptions(env, tuple(env_files)))
-    if docker or docker_host:  # the docker SDK is imported only when asked
+    options = LoadOptions(env, tuple(env_files))
+    judged = None
+    from checker.engine import parallel
+
+    if parallel.worth_it(jobs or parallel.default_jobs(), len(candidates)):
+        loaded, judged = parallel.load_and_judge(candidates, options, selected, today or date.today(), jobs or parallel.default_jobs())
+    else:
+        loaded = load(candidates, options)
+    if docker or docker_host:  # the docker SDK is imported only when asked; containers are judged here, not in workers
         from checker.inputs.docker_live import read_containers
 
         running = read_containers(docker_host, env or "production", float((live_options or {}).get("timeout", 10)))
@@ -67,5 +75,5 @@ def scan_paths(
 
         targets = live_targets(endpoints, loaded.documents, env or "production")
     return scan(ScanInput(
-        selected, loaded, attested, list(paths), env, rule_set.sha256, today, targets, dict(live_options or {}),
+        selected, loaded, attested, list(paths), env, rule_set.sha256, today, targets, dict(live_options or {}), judged,
     ))

@@ -56,7 +56,9 @@ def build_parser() -> argparse.ArgumentParser:
                       help="a live target: https://host, redis://host:6379 ... (repeatable; implies --live)")
     scan.add_argument("--ca-bundle", metavar="FILE", help="live TLS: trust these CAs instead of the system store")
     scan.add_argument("--timeout", type=float, default=5.0, metavar="SECONDS", help="live: connect and read timeout")
-    scan.add_argument("--jobs", type=int, default=32, metavar="N", help="live: probes run at once")
+    scan.add_argument("--concurrency", type=int, default=32, metavar="N", help="live: probes run at once")
+    scan.add_argument("--jobs", type=int, metavar="N",
+                      help="worker processes for large scans (default: the number of CPUs; 1: no workers)")
     scan.add_argument("--docker", action="store_true",
                       help="also inspect the running containers of a Docker (or Podman) host through its API")
     scan.add_argument("--docker-host", metavar="URL",

@@ -38,7 +38,10 @@ class ScanInput(NamedTuple):
     rules_sha256: str
     today: date | None = None
     live: list[Document] | None = None  # live targets; None: --live not given
-    options: dict[str, Any] = {}  # for live probes: ca_bundle, timeout, jobs, progress
+    options: dict[str, Any] = {}  # for live probes: ca_bundle, timeout, concurrency, progress
+    # rule id -> results over the documents already judged in worker processes (engine/parallel.py),
+    # None for a rule that found nothing to judge there; those documents carry meta["judged"]
+    judged: dict[str, list[Result] | None] | None = None
 
 
 def scan(given: ScanInput) -> Report:
@@ -58,7 +61,17 @@ def scan(given: ScanInput) -> Report:
     static = [r for r in given.rules if "live" not in r.targets]
     in_scope = _by_kind(documents + [project])
     for rule in static:
-        results.extend(run_rule(rule, in_scope(rule.targets), today))
+        scope = in_scope(rule.targets)
+        if given.judged is None:
+            results.extend(run_rule(rule, scope, today))
+            continue
+        done = given.judged.get(rule.id)
+        rest = [d for d in scope if not d.meta.get("judged")]  # the project, and files the parent loaded itself
+        here = judge(rule, rest, today) if rest else None
+        if done is None and here is None:
+            results.append(_result(rule, "skip", "-", message=_skip_reason(rule, scope)))
+        else:
+            results.extend((done or []) + (here or []))
     live_rules = [r for r in given.rules if "live" in r.targets]
     if live_rules:
         results.extend(run_live(live_rules, given.live, today, given.options))
@@ -105,7 +118,7 @@ def run_live(rules: list[Rule], targets: list[Document] | None, today: date, opt
         return results
     from concurrent.futures import ThreadPoolExecutor
 
-    jobs = max(1, min(int(options.get("jobs", 16)), len(work)))
+    jobs = max(1, min(int(options.get("concurrency", 32)), len(work)))
     with ThreadPoolExecutor(max_workers=jobs) as pool, _progress(len(work), bool(options.get("progress"))) as advance:
         futures = [pool.submit(run_rule, rule, [doc], today, options) for rule, doc in work]
         for future in futures:
@@ -142,22 +155,25 @@ class _progress:
 
 
 def run_rule(rule: Rule, documents: list[Document], today: date, options: dict[str, Any] | None = None) -> list[Result]:
+    results = judge(rule, documents, today, options)
+    return results if results is not None else [_result(rule, "skip", "-", message=_skip_reason(rule, documents))]
+
+
+def judge(rule: Rule, documents: list[Document], today: date, options: dict[str, Any] | None = None) -> list[Result] | None:
+    """The rule's results over the documents it applies to; None when it applies to none of them."""
     if not any(rule.applies_to(d.kind, d.environment) for d in documents):
-        # decided without importing the probe: a one-file scan loads only the probes it uses
-        return [_result(rule, "skip", "-", message=_skip_reason(rule, documents))]
+        return None  # decided without importing the probe: a one-file scan loads only the probes it uses
     probe = get_probe(rule.probe)
     context = Context(rule.id, rule.name, today, tuple(rule.environments) if rule.environments else None, options or {})
     applies = getattr(probe, "applies", None)  # a probe may decline documents it has nothing to say about
-    applicable = [
-        d for d in documents
-        if rule.applies_to(d.kind, d.environment) and (applies is None or applies(d, rule.params()))
-    ]
+    params = rule.params()
+    applicable = [d for d in documents if rule.applies_to(d.kind, d.environment) and (applies is None or applies(d, params))]
     if not applicable:
-        return [_result(rule, "skip", "-", message=_skip_reason(rule, documents))]
+        return None
     results = []
     for doc in applicable:
         try:
-            observations = list(probe.check(doc, rule.params(), context))
+            observations = list(probe.check(doc, params, context))
         except ProbeError as exc:
             results.append(_result(rule, "error", doc.path, message=exc.message, reason=exc.reason))
             continue

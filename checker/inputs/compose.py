@@ -41,6 +41,7 @@ def build(doc: Document, variables: Mapping[str, str]) -> None:
         if not isinstance(service, dict) or "environment" not in service:
             continue
         raw_env = raw_services.get(name, {}).get("environment") if isinstance(raw_services.get(name), dict) else None
+        assert isinstance(doc.positions, dict)  # made a dict by the loader: list environments add positions
         environment, settings = _environment(name, service["environment"], raw_env, doc.positions, unset)
         service["environment"] = environment
         doc.settings.extend(settings)

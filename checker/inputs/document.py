@@ -7,7 +7,7 @@ its (line, column), 1-based, so any finding can point at its line.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Iterator, NamedTuple
+from typing import Any, Iterator, Mapping, NamedTuple
 
 from checker.inputs.paths import Path, select
 
@@ -40,7 +40,7 @@ class Document:
     path: str  # as shown in reports (relative to the scan root where possible)
     kind: str  # env | compose | yaml | project | ...
     data: Any
-    positions: dict[Path, Position] = field(default_factory=dict)
+    positions: Mapping[Path, Position] = field(default_factory=dict)  # a dict, or yaml_source.SourcePositions
     environment: str = "production"
     text: str = ""  # raw source, for inline suppressions
     settings: list[Setting] = field(default_factory=list)
@@ -54,10 +54,14 @@ class Document:
 
     def position(self, path: Path) -> Position | None:
         """Position of `path`, or of its nearest ancestor that has one."""
+        nearest = getattr(self.positions, "nearest", None)
+        if nearest is not None:
+            found: Position = nearest(path)
+            return found
         for end in range(len(path), -1, -1):
-            found = self.positions.get(path[:end])
-            if found:
-                return found
+            here = self.positions.get(path[:end])
+            if here:
+                return here
         return None
 
     def lines(self) -> list[str]:

@@ -10,7 +10,7 @@ debug rules that read env files read Kubernetes objects too.
 """
 from __future__ import annotations
 
-from typing import Any, Iterator, NamedTuple
+from typing import Any, Iterator, Mapping, NamedTuple
 
 from checker.inputs.document import Document, Position, Setting
 from checker.inputs.paths import Path
@@ -44,7 +44,7 @@ def looks_like_object(data: Any) -> bool:
     return isinstance(data, dict) and isinstance(data.get("apiVersion"), str) and isinstance(data.get("kind"), str)
 
 
-def split_list(data: dict[str, Any], positions: dict[Path, Position]) -> list[tuple[Any, dict[Path, Position], Path]]:
+def split_list(data: dict[str, Any], positions: Mapping[Path, Position]) -> list[tuple[Any, Mapping[Path, Position], Path]]:
     """A `List` object as its items, each with positions re-rooted at the item (and the prefix it had)."""
     if data.get("kind") != "List" and not str(data.get("kind", "")).endswith("List"):
         return [(data, positions, ())]
@@ -54,7 +54,8 @@ def split_list(data: dict[str, Any], positions: dict[Path, Position]) -> list[tu
     parts = []
     for index, item in enumerate(items):
         prefix: Path = ("items", index)
-        rebased = {path[2:]: where for path, where in positions.items() if path[:2] == prefix}
+        subtree = getattr(positions, "subtree", None)
+        rebased = subtree(prefix) if subtree else {path[2:]: where for path, where in positions.items() if path[:2] == prefix}
         parts.append((item, rebased, prefix))
     return parts
 

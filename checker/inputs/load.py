@@ -45,7 +45,9 @@ class Loaded(NamedTuple):
     files: list[str]  # every file looked at
 
 
-def load(candidates: list[Candidate], options: LoadOptions = LoadOptions()) -> Loaded:
+def load(candidates: list[Candidate], options: LoadOptions = LoadOptions(), follow_env_files: bool = True) -> Loaded:
+    """Parse every candidate; env files a compose service names are loaded too, unless `follow_env_files` is
+    False (a worker process: the parent loads them once, see `env_files_named`)."""
     documents: list[Document] = []
     problems: list[Problem] = []
     files: list[str] = []
@@ -67,14 +69,22 @@ def load(candidates: list[Candidate], options: LoadOptions = LoadOptions()) -> L
             problems.append(Problem(candidate.display, "skip", str(skip)))
             continue
         documents.extend(new)
-        for doc in new:  # env files a compose service names are scanned too
-            for name in doc.meta.get("env_files", []):
-                path = (candidate.path.parent / name).absolute()
-                if path not in known and path.is_file():
-                    known.add(path)
-                    display = str(Path(candidate.display).parent / name)
-                    queue.append(Candidate(path, display, "env", False))
+        if follow_env_files:
+            for named in env_files_named(candidate, new, known):
+                known.add(named.path)
+                queue.append(named)
     return Loaded(documents, problems, files)
+
+
+def env_files_named(candidate: Candidate, documents: list[Document], known: set[Path]) -> list[Candidate]:
+    """The env files the compose services in `documents` name (`env_file:`) that are not among `known`."""
+    found: list[Candidate] = []
+    for doc in documents:
+        for name in doc.meta.get("env_files", []):
+            path = (candidate.path.parent / name).absolute()
+            if path not in known and path not in (c.path for c in found) and path.is_file():
+                found.append(Candidate(path, str(Path(candidate.display).parent / name), "env", False))
+    return found
 
 
 class _Skip(Exception):
@@ -158,6 +168,7 @@ def _parse(candidate: Candidate, text: str, options: LoadOptions) -> list[Docume
         yaml_kinds.fill_settings(doc)
         if kind == "yaml" and (candidate.kind == "compose" or compose.looks_like_compose(part.data)):
             doc.kind = "compose"
+            doc.positions = dict(part.positions.items())  # compose.build adds the positions of list-form environments
             if not isinstance(part.data, dict):
                 raise InputError("a compose file must be a mapping at the top level", part.start_line)
             compose.build(doc, _compose_variables(candidate, options))

@@ -7,7 +7,7 @@ Tags are never honoured: `!!python/object` and friends stay plain strings.
 """
 from __future__ import annotations
 
-from typing import Any, NamedTuple
+from typing import Any, Iterator, Mapping, NamedTuple
 
 import yaml
 
@@ -33,7 +33,7 @@ _TYPED = {
 
 class YamlDocument(NamedTuple):
     data: Any
-    positions: dict[Path, Position]
+    positions: SourcePositions
     duplicates: list[Duplicate]
     start_line: int
 
@@ -56,22 +56,102 @@ def load_all(text: str) -> list[YamlDocument]:
             continue  # an empty document (a trailing `---`) holds nothing to check
         builder = _Builder()
         try:
-            data = builder.build(node, (), 0)
+            data, tree = builder.build(node, _pack(node.start_mark), 0)
         except RecursionError:
             raise InputError(f"nesting deeper than {MAX_DEPTH} levels", node.start_mark.line + 1) from None
-        documents.append(YamlDocument(data, builder.positions, builder.duplicates, node.start_mark.line + 1))
+        documents.append(YamlDocument(data, SourcePositions(data, tree), builder.duplicates, node.start_mark.line + 1))
     return documents
+
+
+# A position is packed into one int, (line << 20) | column, and a document's
+# positions form a tree beside its data: a scalar's is the int, a list's or
+# mapping's is the tuple (own, first child's, second child's ...) in the order
+# of the list or of the mapping's keys. No path tuple is stored per node: a
+# 10,000-manifest scan keeps a quarter of the memory a {path: (line, column)}
+# dict took, and positions are only looked up for the few nodes a finding names.
+_SHIFT = 20
+_COLUMN_MASK = (1 << _SHIFT) - 1
+Tree = Any  # int | tuple[int, Tree, ...]
+
+
+def _pack(mark: yaml.Mark) -> int:
+    return (mark.line + 1) << _SHIFT | min(mark.column + 1, _COLUMN_MASK)
+
+
+def _unpack(packed: int) -> Position:
+    return packed >> _SHIFT, packed & _COLUMN_MASK
+
+
+def _own(tree: Tree) -> int:
+    return tree[0] if isinstance(tree, tuple) else tree  # type: ignore[no-any-return]
+
+
+class SourcePositions(Mapping[Path, Position]):
+    """(line, column) of every key and item of one YAML document, looked up by path."""
+
+    __slots__ = ("data", "tree")
+
+    def __init__(self, data: Any, tree: Tree) -> None:
+        self.data, self.tree = data, tree
+
+    def nearest(self, path: Path) -> Position:
+        """The position of `path`, or of its deepest ancestor in the document."""
+        return _unpack(_own(self._walk(path)[1]))
+
+    def subtree(self, prefix: Path) -> SourcePositions:
+        """Positions re-rooted at `prefix` (an item of a List object)."""
+        depth, tree, data = self._walk(prefix)
+        if depth != len(prefix):
+            raise KeyError(prefix)
+        return SourcePositions(data, tree)
+
+    def __getitem__(self, path: Path) -> Position:
+        depth, tree, _ = self._walk(path)
+        if depth != len(path):
+            raise KeyError(path)
+        return _unpack(_own(tree))
+
+    def __iter__(self) -> Iterator[Path]:
+        return (path for path, _ in self.items())
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self.items())
+
+    def items(self) -> Iterator[tuple[Path, Position]]:  # type: ignore[override]
+        stack: list[tuple[Path, Any, Tree]] = [((), self.data, self.tree)]
+        while stack:
+            path, data, tree = stack.pop()
+            yield path, _unpack(_own(tree))
+            if isinstance(tree, tuple):
+                keys = list(data) if isinstance(data, dict) else range(len(data))
+                children = [(path + (key,), data[key], tree[index + 1]) for index, key in enumerate(keys)]
+                stack.extend(reversed(children))
+
+    def _walk(self, path: Path) -> tuple[int, Tree, Any]:
+        data, tree = self.data, self.tree
+        for depth, part in enumerate(path):
+            if not isinstance(tree, tuple):
+                return depth, tree, data
+            if isinstance(data, dict) and part in data:
+                index = next(i for i, key in enumerate(data) if key == part)
+            elif isinstance(data, list) and isinstance(part, int) and 0 <= part < len(data):
+                index = part
+            else:
+                return depth, tree, data
+            data, tree = data[part], tree[index + 1]
+        return len(path), tree, data
 
 
 class _Builder:
     def __init__(self) -> None:
-        self.positions: dict[Path, Position] = {}
         self.duplicates: list[Duplicate] = []
         self.count = 0
         self.alias_count = 0
         self.seen: set[int] = set()
+        self.keys: list[str | int] = []  # the path being built, for duplicate-key reports
 
-    def build(self, node: yaml.Node, path: Path, depth: int) -> Any:
+    def build(self, node: yaml.Node, own: int, depth: int) -> tuple[Any, Tree]:
+        """The node's value and its position tree; `own` is where the node is written (a mapping value: its key)."""
         self.count += 1
         if id(node) in self.seen:
             self.alias_count += 1
@@ -85,52 +165,46 @@ class _Builder:
             raise InputError(f"more than {MAX_NODES:,} values in one document", node.start_mark.line + 1)
         if depth > MAX_DEPTH:
             raise InputError(f"nesting deeper than {MAX_DEPTH} levels", node.start_mark.line + 1)
-        self.positions[path] = (node.start_mark.line + 1, node.start_mark.column + 1)
         if isinstance(node, yaml.ScalarNode):
-            return _scalar(node)
+            return _scalar(node), own
         if isinstance(node, yaml.SequenceNode):
-            return [self.build(child, path + (index,), depth + 1) for index, child in enumerate(node.value)]
+            items, trees = [], [own]
+            for index, child in enumerate(node.value):
+                self.keys.append(index)
+                value, tree = self.build(child, _pack(child.start_mark), depth + 1)
+                self.keys.pop()
+                items.append(value)
+                trees.append(tree)
+            return items, tuple(trees)
         assert isinstance(node, yaml.MappingNode)
-        return self._mapping(node, path, depth)
+        result, where = self._mapping(node, depth)
+        return result, (own, *(where[key] for key in result))
 
-    def _mapping(self, node: yaml.MappingNode, path: Path, depth: int) -> dict[Any, Any]:
+    def _mapping(self, node: yaml.MappingNode, depth: int) -> tuple[dict[Any, Any], dict[Any, Tree]]:
         result: dict[Any, Any] = {}
-        merged: list[tuple[yaml.Node, Path]] = []
+        where: dict[Any, Tree] = {}
+        merged: list[yaml.Node] = []
         for key_node, value_node in node.value:
             if key_node.tag == _MERGE_TAG:
-                sources = value_node.value if isinstance(value_node, yaml.SequenceNode) else [value_node]
-                merged.extend((source, path) for source in sources)
+                merged.extend(value_node.value if isinstance(value_node, yaml.SequenceNode) else [value_node])
                 continue
             key = _key(key_node)
-            child_path = path + (key,)
             if key in result:
-                first = self.positions.get(child_path, (0, 0))[0]
-                self.duplicates.append(Duplicate(child_path, first))
-            self.positions[child_path] = (key_node.start_mark.line + 1, key_node.start_mark.column + 1)
-            result[key] = self.build(value_node, child_path, depth + 1)
+                first = _own(where[key]) >> _SHIFT
+                self.duplicates.append(Duplicate((*self.keys, key), first))
+            self.keys.append(key)
             # the key's line is the useful one for a mapping value
-            self.positions[child_path] = (key_node.start_mark.line + 1, key_node.start_mark.column + 1)
-        # merge keys: explicit keys win, earlier sources win over later ones
-        for source, at in merged:
+            result[key], where[key] = self.build(value_node, _pack(key_node.start_mark), depth + 1)
+            self.keys.pop()
+        # merge keys: explicit keys win, earlier sources win over later ones; merged values point at the anchor's keys
+        for source in merged:
             if not isinstance(source, yaml.MappingNode):
                 continue
-            saved = dict(self.positions)
-            value = self._mapping(source, at, depth + 1)
-            self.positions = saved
+            value, trees = self._mapping(source, depth + 1)
             for key, child in value.items():
                 if key not in result:
-                    result[key] = child
-                    self._record_subtree(child, at + (key,), source)
-        return result
-
-    def _record_subtree(self, value: Any, path: Path, source: yaml.MappingNode) -> None:
-        # merged values point at the anchor's keys, where they are written
-        for key_node, value_node in source.value:
-            if isinstance(key_node, yaml.ScalarNode) and key_node.value == path[-1]:
-                self.positions[path] = (key_node.start_mark.line + 1, key_node.start_mark.column + 1)
-                break
-        else:
-            self.positions.setdefault(path, (source.start_mark.line + 1, source.start_mark.column + 1))
+                    result[key], where[key] = child, trees[key]
+        return result, where
 
 
 def _key(node: yaml.Node) -> str | int:

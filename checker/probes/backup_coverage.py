@@ -119,11 +119,15 @@ def _database_backup(documents: list[Document]) -> Iterator[Observation]:
         yield Observation((), "no Kubernetes database workload in scope", status="skip")
         return
     jobs, schedules = bk.backup_jobs(documents), bk.schedules(documents)
+    dumped: dict[str, bool] = {}  # engine -> some job dumps it; asked once per engine, not per database and job
+    copied = {key for job in jobs if job.copies_files() for key in _keys(job.workload)}
     for database, found in databases:
         keys = {bk.mount_key(database, m) for m in database.mounts if persistent(m)}
-        if any(job.dumps(found) for job in jobs) or any(bk.covers(s, database.namespace) for s in schedules):
+        if found not in dumped:
+            dumped[found] = any(job.dumps(found) for job in jobs)
+        if dumped[found] or any(bk.covers(s, database.namespace) for s in schedules):
             continue
-        if any(job.copies_files() and keys & _keys(job.workload) for job in jobs):
+        if keys & copied:
             continue
         volume = "" if keys else " and no persistent volume (its data dies with the pod)"
         yield Observation(database.path, f"{database.label()} ({found}) has no scheduled backup{volume}: no CronJob "
