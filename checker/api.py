@@ -44,11 +44,14 @@ def scan_paths(
     cluster: ClusterOptions | None = None,
     shard: Shard | None = None,
     jobs: int | None = None,
+    docker: bool = False,
+    docker_host: str | None = None,
 ) -> Report:
     """`per_file`: only rules that judge one file at a time (pre-commit sees a few changed files,
     so rules about the whole deployment, such as "every Deployment has a PodDisruptionBudget", would mislead).
     `cluster`: also scan the live objects of a Kubernetes cluster (`--k8s`).
-    `shard`: scan only this shard's share of the paths, endpoints and namespaces (`--shard`)."""
+    `shard`: scan only this shard's share of the paths, endpoints and namespaces (`--shard`).
+    `docker`: also inspect the running containers at `docker_host` (default: DOCKER_HOST, else the local socket)."""
     paths, endpoints = pick(paths, shard), pick(endpoints, shard)
     if not paths and (live or endpoints):
         paths = []  # a live-only scan: endpoints, no files
@@ -68,6 +71,11 @@ def scan_paths(
         loaded, judged = parallel.load_and_judge(candidates, options, selected, today or date.today(), jobs or parallel.default_jobs())
     else:
         loaded = load(candidates, options)
+    if docker or docker_host:  # the docker SDK is imported only when asked; containers are judged here, not in workers
+        from checker.inputs.docker_live import read_containers
+
+        running = read_containers(docker_host, env or "production", float((live_options or {}).get("timeout", 10)))
+        loaded = Loaded(loaded.documents + running.documents, loaded.problems + running.problems, loaded.files)
     attestation_paths = [Path(p) for p in attestations] or attestation_files.find(list(paths))
     if cluster is not None:  # the kubernetes client is imported only for --k8s
         from checker.inputs.k8s_live import connect, load_cluster

@@ -59,6 +59,11 @@ def build_parser() -> argparse.ArgumentParser:
     scan.add_argument("--concurrency", type=int, default=32, metavar="N", help="live: probes run at once")
     scan.add_argument("--jobs", type=int, metavar="N",
                       help="worker processes for large scans (default: the number of CPUs; 1: no workers)")
+    scan.add_argument("--docker", action="store_true",
+                      help="also inspect the running containers of a Docker (or Podman) host through its API")
+    scan.add_argument("--docker-host", metavar="URL",
+                      help="the Docker API for --docker: unix:///run/docker.sock, tcp://host:2376 ... (implies --docker; "
+                           "default: DOCKER_HOST, else the local socket)")
     scan.add_argument("--per-file", action="store_true",
                       help="only rules that judge one file at a time, not the whole deployment (for pre-commit)")
     scan.add_argument("--k8s", action="store_true",
@@ -100,6 +105,8 @@ def build_parser() -> argparse.ArgumentParser:
     evidence.add_argument("--config", metavar="FILE")
     evidence.add_argument("--live", action="store_true")
     evidence.add_argument("--endpoint", action="append", default=[], metavar="URL")
+    evidence.add_argument("--docker", action="store_true", help="also inspect the running containers of a Docker host")
+    evidence.add_argument("--docker-host", metavar="URL", help="the Docker API for --docker (implies it)")
 
     verify = commands.add_parser("verify", help="check an evidence bundle's hashes and signature")
     verify.add_argument("bundle", metavar="DIR")

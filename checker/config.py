@@ -12,6 +12,8 @@
     attestations: [.preflight/attestations.yaml]
     waivers: .preflight/waivers.yaml   # default: .preflight/waivers.yaml beside the first scanned folder
     baseline: .preflight-baseline.json # fail only on findings not recorded here
+    docker: true                    # also inspect running containers (scan --docker)
+    docker_host: unix:///run/docker.sock  # their Docker API (scan --docker-host)
 
 Without a `.preflight.yaml`, a `[tool.preflight]` table in `pyproject.toml`
 (same keys) is read instead; `--config pyproject.toml` names one explicitly.
@@ -48,6 +50,8 @@ class Config:
     attestations: list[str] = field(default_factory=list)
     live: bool = False
     endpoints: list[str] = field(default_factory=list)
+    docker: bool = False  # inspect the running containers of a Docker host (scan --docker)
+    docker_host: Optional[str] = None  # its API URL (scan --docker-host)
     waivers: Optional[str] = None
     baseline: Optional[str] = None
 

@@ -205,12 +205,12 @@ class Report:
         The bytes are the same as `json.dumps(self.to_dict(), indent=2, ensure_ascii=False)`.
         """
         yield b'{\n  "schema_version": ' + _dumps(self.schema_version)  # first: readers check it before anything else
-        for field in dataclasses.fields(self):
-            value = getattr(self, field.name)
-            if field.name == "schema_version" or (field.name == "merged_from" and value is None):
+        for member in dataclasses.fields(self):
+            value = getattr(self, member.name)
+            if member.name == "schema_version" or (member.name == "merged_from" and value is None):
                 continue
-            yield b",\n  " + _dumps(field.name) + b": "
-            if field.name != "results":
+            yield b",\n  " + _dumps(member.name) + b": "
+            if member.name != "results":
                 yield _dumps(value).replace(b"\n", b"\n  ")  # one level deeper than the serialiser's own
                 continue
             yield b"["

@@ -16,7 +16,7 @@ CORPUS = ROOT.parent / "shared" / "corpus"
 # Attestation expiry depends on "today"; fixtures are dated relative to this day.
 TODAY = date(2026, 11, 27)
 
-SNIPPET_NAMES = {"env": "snippet.env", "compose": "compose.yaml", "yaml": "snippet.yaml", "project": "attestations.yaml", "dockerfile": "Dockerfile", "nginx": "nginx.conf"}
+SNIPPET_NAMES = {"env": "snippet.env", "compose": "compose.yaml", "yaml": "snippet.yaml", "project": "attestations.yaml", "dockerfile": "Dockerfile", "nginx": "nginx.conf", "docker": "docker-inspect.json"}
 
 
 def run_rule(rule_id: str, *paths: Path | str, env: str | None = None, rules: tuple[str, ...] = ()) -> list[Result]:

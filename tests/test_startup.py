@@ -17,7 +17,7 @@ PROBE = """
 import json, sys
 from checker.cli import main
 code = main(["scan", sys.argv[1]])
-heavy = [m for m in ("pydantic", "yaml", "rich", "requests", "cryptography") if m in sys.modules]
+heavy = [m for m in ("pydantic", "yaml", "rich", "requests", "cryptography", "docker") if m in sys.modules]
 print(json.dumps({"code": code, "heavy": heavy}), file=sys.stderr)
 """
 

@@ -17,7 +17,9 @@ from checker.models import Report, severity_rank
 def run_scan(args: argparse.Namespace) -> int:
     config = load_config(args.config)
     endpoints = config.endpoints + args.endpoint
-    paths = args.paths if args.paths is not None else ([] if endpoints or args.k8s else ["."])
+    docker_host = args.docker_host or config.docker_host
+    docker = args.docker or config.docker or docker_host is not None
+    paths = args.paths if args.paths is not None else ([] if endpoints or args.k8s or docker else ["."])
     report = scan_paths(
         paths,
         rules=config.rules + args.rules,
@@ -38,6 +40,8 @@ def run_scan(args: argparse.Namespace) -> int:
                       "progress": use_color() and args.format == "text"},
         cluster=_cluster_options(args),
         shard=parse_shard(args.shard) if args.shard else None,
+        docker=docker,
+        docker_host=docker_host,
     )
     report = apply_waivers(report, args.waivers or config.waivers, paths)
     report = apply_baseline(report, args.baseline or config.baseline)

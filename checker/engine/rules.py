@@ -27,7 +27,7 @@ _SLUG = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 _NAMED_FIELD = re.compile(r"^([a-z_][a-z0-9_.]*): (.+)$", re.DOTALL)
 TARGET_KINDS = (
     "env", "compose", "yaml", "k8s", "helm-values", "dockerfile", "nginx", "prometheus", "prometheus-rules",
-    "alertmanager", "logging", "grafana", "github-workflow", "project", "live",
+    "alertmanager", "logging", "grafana", "github-workflow", "project", "live", "docker",
 )
 
 

@@ -31,11 +31,18 @@ ANNOTATION = "preflight.dev/ignore"
 
 
 def annotation_waiver(doc: Document, keys: tuple[str, str]) -> Waiver | None:
-    """A Kubernetes object annotated `preflight.dev/ignore: "SEC-100,SEC-101 reason"` waives those rules on it."""
-    if not doc.meta.get("k8s_kind") or not isinstance(doc.data, dict):
+    """A Kubernetes object annotated `preflight.dev/ignore: "SEC-100,SEC-101 reason"` waives those rules on it;
+    so does a container labelled so (`docker run --label "preflight.dev/ignore=SEC-604 reason"`)."""
+    if not isinstance(doc.data, dict):
         return None
-    metadata = doc.data.get("metadata")
-    annotations = metadata.get("annotations") if isinstance(metadata, dict) else None
+    if doc.meta.get("k8s_kind"):
+        metadata = doc.data.get("metadata")
+        annotations = metadata.get("annotations") if isinstance(metadata, dict) else None
+    elif doc.kind == "docker":  # a running container has no comments: its labels carry the waiver
+        config = doc.data.get("Config")
+        annotations = config.get("Labels") if isinstance(config, dict) else None
+    else:
+        return None
     value = annotations.get(ANNOTATION) if isinstance(annotations, dict) else None
     if not isinstance(value, str) or not value.strip():
         return None

@@ -44,6 +44,8 @@ class Request:
     live: bool = False
     endpoints: list[str] = field(default_factory=list)
     sign_key: Path | None = None
+    docker_host: str | None = None  # --docker-host; with `docker` (or the config's), running containers too
+    docker: bool = False
 
 
 @dataclass
@@ -87,6 +89,7 @@ def run_scan(request: Request) -> Report:
         request.paths, rules=config.rules, env=config.env, checklists=config.checklists, select=config.select,
         skip=config.skip, min_severity=config.severity, exclude=config.exclude, env_files=config.env_files,
         attestations=config.attestations, live=request.live or config.live, endpoints=endpoints,
+        docker=request.docker or config.docker, docker_host=request.docker_host or config.docker_host,
     )
     return apply_waivers(report, None, request.paths)
 
@@ -216,6 +219,18 @@ def _copy(source: Path, target: Path) -> None:
     shutil.copyfile(source, target)
 
 
+def _docker_scope(request: Request, report: Report) -> dict[str, Any] | None:
+    """The Docker host inspected and the containers seen there (`HOST#NAME@ID`), or None without --docker."""
+    config = request.config
+    if not (request.docker or config.docker or request.docker_host or config.docker_host):
+        return None
+    from checker.inputs.docker_live import display_host  # no SDK import: it only names the host
+
+    host = display_host(request.docker_host or config.docker_host)
+    containers = sorted({r.target for r in report.results if r.target.startswith(f"{host}#")})
+    return {"host": host, "containers": containers}
+
+
 def build_scope(request: Request, report: Report) -> dict[str, Any]:
     config = request.config
     rule_set = load_rules(config.rules)
@@ -231,6 +246,7 @@ def build_scope(request: Request, report: Report) -> dict[str, Any]:
         "paths_resolved": [str(Path(p).resolve()) for p in request.paths if p != "-"],
         "live": bool(request.live or config.live or request.endpoints or config.endpoints),
         "live_targets": {"endpoints": config.endpoints + request.endpoints, "probed": urls},
+        "docker": _docker_scope(request, report),
         "environment": report.environment or config.env,
         "exclusions": list(config.exclude),
         "selection": {"checklists": config.checklists, "select": config.select, "skip": config.skip,

@@ -22,6 +22,7 @@ SKIP_DIRS = {
 _ENV_NAME = re.compile(r"^(\.env(\..+)?|.+\.env|env\.(example|sample|template|dist|local|prod|production|dev|staging))$")
 _COMPOSE_NAME = re.compile(r"^(docker-)?compose([.-].*)?\.ya?ml$")
 _YAML_NAME = re.compile(r".+\.ya?ml$")
+_DOCKER_INSPECT_NAME = re.compile(r"^(.+[.-])?docker-inspect([.-].+)?\.json$")  # saved `docker inspect` output
 _DOCKERFILE_NAME = re.compile(r"^(Dockerfile(\..+)?|.+\.[Dd]ockerfile|Containerfile)$")
 
 
@@ -31,7 +32,7 @@ STDIN = "<stdin>"
 class Candidate(NamedTuple):
     path: Path  # absolute
     display: str  # as shown in reports
-    kind: str  # env | compose | yaml | dockerfile | nginx
+    kind: str  # env | compose | yaml | dockerfile | nginx | docker-inspect
     explicit: bool  # named on the command line
 
 
@@ -45,6 +46,8 @@ def classify(path: Path) -> str | None:
         return "yaml"  # compose-shaped or not is decided from the content
     if _DOCKERFILE_NAME.match(name):
         return "dockerfile"
+    if _DOCKER_INSPECT_NAME.match(name):
+        return "docker-inspect"
     if name == "nginx.conf" or name.endswith((".nginx.conf", ".nginx")) or (
         path.parent.name in ("conf.d", "sites-enabled", "sites-available") and name.endswith(".conf")
     ):

@@ -136,6 +136,7 @@ def _environment(display: str, options: LoadOptions) -> str:
 PARSERS: dict[str, str] = {
     "dockerfile": "checker.inputs.dockerfile",
     "nginx": "checker.inputs.nginx",
+    "docker-inspect": "checker.inputs.docker_inspect",
 }
 
 

@@ -30,6 +30,8 @@ PROBES: dict[str, str] = {
     "k8s-relations": "checker.probes.k8s_relations",
     # dockerfile
     "dockerfile": "checker.probes.dockerfile",
+    # docker: running containers (--docker) or saved `docker inspect` output
+    "docker-container": "checker.probes.docker_container",
     # nginx
     "nginx": "checker.probes.nginx",
     # monitoring and backups

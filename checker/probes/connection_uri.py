@@ -25,7 +25,7 @@ from checker.probes.base import Context, Observation
 from checker.secrets import CONNECTION_SCHEMES, mask_uri, uri_password, uri_scheme
 
 NAME = "connection-uri"
-TARGETS = ("env", "compose", "k8s", "helm-values")
+TARGETS = ("env", "compose", "k8s", "helm-values", "docker")
 
 LOCAL_HOSTS = {"localhost", "127.0.0.1", "::1", "0.0.0.0", "[::1]"}
 TLS_SCHEMES = {"rediss", "amqps", "mongodb+srv"}

@@ -23,7 +23,7 @@ from checker.probes._settings import matching, where
 from checker.probes.base import Context, Observation
 
 NAME = "cors-origins"
-TARGETS = ("env", "compose", "k8s")
+TARGETS = ("env", "compose", "k8s", "docker")
 WILDCARDS = {"*", "null", "all", ".*", "^.*$", "true", "any"}
 
 

@@ -31,7 +31,7 @@ from checker.probes.base import Context, Observation
 from checker.secrets import is_secret_key
 
 NAME = "setting"
-TARGETS = ("env", "compose", "k8s", "project")
+TARGETS = ("env", "compose", "k8s", "project", "docker")
 SETTING_KINDS = ("env", "compose", "k8s")
 
 

@@ -31,7 +31,7 @@ from checker.secrets import (
 )
 
 NAME = "weak-secret"
-TARGETS = ("env", "compose", "k8s", "helm-values")
+TARGETS = ("env", "compose", "k8s", "helm-values", "docker")
 
 Check = Literal["placeholder", "default", "length", "entropy"]
 
