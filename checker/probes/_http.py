@@ -29,8 +29,11 @@ class Response(NamedTuple):
 # Several rules read the same page (headers, CSP, cookies, HSTS ...): a plain GET is
 # answered from this memo for a few seconds instead of asking the server again.
 # Keyed by everything that shapes the answer; kept short so a server restarted
-# with another configuration is asked again.
-_MEMO: dict[tuple[Any, ...], tuple[float, Response]] = {}
+# with another configuration is asked again. Rules run concurrently, so a request
+# in flight is waited for rather than sent again (and a failure is shared too:
+# ten rules must not each wait out the timeout of a host that is down).
+_MEMO: dict[tuple[Any, ...], tuple[float, Response | ProbeError]] = {}
+_IN_FLIGHT: dict[tuple[Any, ...], threading.Event] = {}
 _MEMO_LOCK = threading.Lock()
 MEMO_SECONDS = 10.0
 
@@ -46,16 +49,42 @@ def fetch(
     fresh: bool = False,
 ) -> Response:
     """`fresh`: always ask the server (a burst that counts answers must not be served from the memo)."""
+    if fresh or method not in ("GET", "HEAD"):
+        return _fetch(url, method, headers, timeout, verify, max_bytes)
     key = (method, url, tuple(sorted((headers or {}).items())), timeout, str(verify), max_bytes)
-    with _MEMO_LOCK:
-        hit = _MEMO.get(key)
-    if hit is not None and not fresh and time.monotonic() - hit[0] < MEMO_SECONDS:
-        return hit[1]
-    response = _fetch(url, method, headers, timeout, verify, max_bytes)
-    if method in ("GET", "HEAD"):
+    while True:
         with _MEMO_LOCK:
-            _MEMO[key] = (time.monotonic(), response)
-    return response
+            hit = _MEMO.get(key)
+            if hit is not None and time.monotonic() - hit[0] < MEMO_SECONDS:
+                break
+            asked = _IN_FLIGHT.get(key)
+            if asked is None:
+                _IN_FLIGHT[key] = threading.Event()
+                hit = None
+                break
+        asked.wait()  # another rule is asking the same question: its answer is ours
+    if hit is None:
+        answer: Response | ProbeError | None = None
+        try:
+            answer = _answer(url, method, headers, timeout, verify, max_bytes)
+        finally:  # waiters wake up even when this request failed unexpectedly (they then ask themselves)
+            with _MEMO_LOCK:
+                if answer is not None:
+                    _MEMO[key] = (time.monotonic(), answer)
+                _IN_FLIGHT.pop(key).set()
+        hit = (0.0, answer)
+    if isinstance(hit[1], ProbeError):
+        raise hit[1]
+    return hit[1]
+
+
+def _answer(
+    url: str, method: str, headers: Mapping[str, str] | None, timeout: float, verify: bool | str, max_bytes: int
+) -> Response | ProbeError:
+    try:
+        return _fetch(url, method, headers, timeout, verify, max_bytes)
+    except ProbeError as exc:
+        return exc
 
 
 def _fetch(
