@@ -6,6 +6,9 @@ import time
 from pathlib import Path
 
 import pytest
+import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from checker.errors import InputError
 from checker.inputs.yaml_source import MAX_DEPTH, load_all
@@ -153,3 +156,44 @@ def test_invalid_yaml_names_line_and_column():
 def test_empty_stream_is_no_documents():
     assert load_all("") == []
     assert load_all("# just a comment\n") == []
+
+
+def test_positions_answer_the_nearest_written_ancestor():
+    doc = one("spec:\n  containers:\n    - name: app\n      image: nginx\n")
+    positions = doc.positions
+    assert positions[("spec", "containers", 0, "image")] == (4, 7)
+    assert ("spec", "containers", 0, "resources") not in positions
+    assert positions.nearest(("spec", "containers", 0, "resources", "limits")) == (3, 7)  # the item that lacks it
+    assert positions.nearest(("spec", "containers", 5)) == (2, 3)  # no such item: the list
+    assert positions.nearest(("spec", "containers", 0, "image", "deeper")) == (4, 7)  # below a scalar
+
+
+def test_a_list_objects_items_get_positions_of_their_own():
+    doc = one("kind: List\nitems:\n  - kind: A\n    x: 1\n  - kind: B\n    y: 2\n")
+    second = doc.positions.subtree(("items", 1))
+    assert dict(second.items()) == {(): (5, 5), ("kind",): (5, 5), ("y",): (6, 5)}
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.recursive(
+    st.one_of(st.integers(-5, 5), st.text("abc", max_size=3), st.booleans(), st.none()),
+    lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text("xyz", min_size=1, max_size=3), children, max_size=4),
+    max_leaves=25,
+))
+def test_every_node_has_a_position_and_lookups_agree(data: object):
+    text = yaml.safe_dump({"root": data}, sort_keys=False)
+    doc = one(text)
+    lines = text.splitlines()
+    listed = dict(doc.positions.items())
+    assert len(doc.positions) == len(listed) == _nodes({"root": data})
+    for path, (line, column) in listed.items():
+        assert doc.positions[path] == (line, column) == doc.positions.nearest(path)
+        assert 1 <= line <= len(lines) and 1 <= column <= len(lines[line - 1]) + 1
+
+
+def _nodes(value: object) -> int:
+    if isinstance(value, dict):
+        return 1 + sum(_nodes(v) for v in value.values())
+    if isinstance(value, list):
+        return 1 + sum(_nodes(v) for v in value)
+    return 1
