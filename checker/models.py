@@ -11,7 +11,6 @@ with a trailing underscore (`with_`, `not_`) is written without it.
 from __future__ import annotations
 
 import dataclasses
-import json
 from collections import Counter
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -67,6 +66,8 @@ def _dumps(value: Any) -> bytes:
     try:
         return orjson.dumps(value, default=str, option=orjson.OPT_INDENT_2 | orjson.OPT_NON_STR_KEYS | orjson.OPT_PASSTHROUGH_DATETIME)
     except orjson.JSONEncodeError:  # integers beyond 64 bits: json copes, with the same layout
+        import json
+
         return json.dumps(_plain(value), indent=2, ensure_ascii=False, default=str).encode()
 
 
@@ -223,4 +224,6 @@ class Report:
     @classmethod
     def from_json(cls, text: str) -> Report:
         """Parse and validate a saved report (raises ValueError or pydantic.ValidationError)."""
+        import json  # here, not at the top: the pre-commit scan never reads a report
+
         return validate(cls, json.loads(text))

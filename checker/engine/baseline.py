@@ -10,7 +10,6 @@ was. A later failure with a recorded fingerprint becomes `waived` (source
 """
 from __future__ import annotations
 
-import json
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -33,12 +32,16 @@ def build_baseline(report: Report) -> dict[str, Any]:
 
 
 def write_baseline(report: Report, path: str) -> int:
+    import json  # here, not at the top: a scan without a baseline never needs it
+
     data = build_baseline(report)
     Path(path).write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     return len(data["fingerprints"])
 
 
 def load_baseline(path: str) -> dict[str, Any]:
+    import json
+
     try:
         data = json.loads(Path(path).read_text(encoding="utf-8"))
     except FileNotFoundError:
