@@ -107,7 +107,7 @@ class Sample:
 def measure(command: list[str], timeout: float, env: dict[str, str]) -> Sample:
     """Wall time and peak resident memory of the command's process tree."""
     start = time.perf_counter()
-    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env, preexec_fn=_cap_memory)
     peak = [0]
     done = threading.Event()
 
@@ -130,6 +130,13 @@ def measure(command: list[str], timeout: float, env: dict[str, str]) -> Sample:
     if process.returncode not in (0, 1):  # 1 = findings; anything else: the command did not run
         raise SystemExit(f"{' '.join(command)} exited {process.returncode}: {stderr.decode()[-800:]}")
     return Sample(elapsed, peak[0] / 1024, process.returncode)
+
+
+def _cap_memory() -> None:
+    """Address space of each measured process capped at 8 GiB: a runaway peer must not take the machine down."""
+    import resource
+
+    resource.setrlimit(resource.RLIMIT_AS, (8 << 30, 8 << 30))
 
 
 def _tree_memory_kb(root: int) -> int:
@@ -188,6 +195,8 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--jobs", type=int, help="pass --jobs N to preflight (default: its own default)")
     parser.add_argument("--with-checkov", action="store_true", help=f"also time Checkov {CHECKOV_VERSION}")
+    parser.add_argument("--checkov-max-files", type=int, default=3000,
+                        help="skip Checkov above this size (issue #6 saw it pass 22 GiB at 10,000 files)")
     parser.add_argument("--timeout", type=float, default=600, help="seconds before a run is stopped")
     parser.add_argument("--smoke", action="store_true", help="one small size, one run (CI)")
     parser.add_argument("--json", metavar="FILE", help="also write the medians here")
@@ -206,7 +215,7 @@ def main() -> int:
             "parse floor (CSafeLoader)": [sys.executable, "-c", PARSE_FLOOR, str(corpus)],
             "preflight": preflight + [str(corpus), "-f", "json", "-o", os.devnull] + jobs,
         }
-        if args.with_checkov:
+        if args.with_checkov and size <= args.checkov_max_files:
             commands["checkov"] = checkov_command() + [
                 "-d", str(corpus), "--framework", "kubernetes", "-o", "json", "--quiet"]
         samples: dict[str, list[Sample]] = {name: [] for name in commands}
