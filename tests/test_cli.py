@@ -342,3 +342,16 @@ def test_scanning_changes_nothing_in_the_tree(tmp_path: Path):
     assert as_text.returncode == 1, as_text.stderr
     assert "waived (inline): test" in as_text.stdout
     assert snapshot(tree) == before
+
+
+def test_only_the_command_being_run_is_defined_and_every_command_still_parses():
+    from checker.cli import SUBCOMMANDS, build_parser
+
+    def defined(parser) -> set[str]:
+        return set(parser._subparsers._group_actions[0].choices)
+
+    assert defined(build_parser()) == set(SUBCOMMANDS)
+    assert defined(build_parser("scan")) == {"scan"}
+    assert defined(build_parser("not-a-command")) == set(SUBCOMMANDS)  # argparse names the valid choices
+    assert build_parser("scan").parse_args(["scan", "--per-file", "-q", "x.env"]).per_file is True
+    assert build_parser("merge").parse_args(["merge", "a.json", "b.json"]).files == ["a.json", "b.json"]
