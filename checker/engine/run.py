@@ -161,13 +161,14 @@ def run_rule(rule: Rule, documents: list[Document], today: date, options: dict[s
 
 def judge(rule: Rule, documents: list[Document], today: date, options: dict[str, Any] | None = None) -> list[Result] | None:
     """The rule's results over the documents it applies to; None when it applies to none of them."""
-    if not any(rule.applies_to(d.kind, d.environment) for d in documents):
+    candidates = [d for d in documents if rule.applies_to(d.kind, d.environment)]
+    if not candidates:
         return None  # decided without importing the probe: a one-file scan loads only the probes it uses
     probe = get_probe(rule.probe)
     context = Context(rule.id, rule.name, today, tuple(rule.environments) if rule.environments else None, options or {})
     applies = getattr(probe, "applies", None)  # a probe may decline documents it has nothing to say about
     params = rule.params()
-    applicable = [d for d in documents if rule.applies_to(d.kind, d.environment) and (applies is None or applies(d, params))]
+    applicable = candidates if applies is None else [d for d in candidates if applies(d, params)]
     if not applicable:
         return None
     results = []

@@ -133,7 +133,7 @@ class SourcePositions(Mapping[Path, Position]):
             if not isinstance(tree, tuple):
                 return depth, tree, data
             if isinstance(data, dict) and part in data:
-                index = next(i for i, key in enumerate(data) if key == part)
+                index = list(data).index(part)
             elif isinstance(data, list) and isinstance(part, int) and 0 <= part < len(data):
                 index = part
             else:
