@@ -15,7 +15,6 @@ back-references; a rule that uses them is rejected when the rules load.
 """
 from __future__ import annotations
 
-import re
 from functools import lru_cache
 from typing import Any, Callable, Protocol
 
