@@ -234,12 +234,15 @@ def _load_file(path: Path, text: str) -> list[Rule]:
             documents = list(yaml.load_all(text, Loader=fast_loader))
     except InputError as exc:
         raise RuleFileError(f"{path}:{exc.line or 1}: {exc.message}") from None
-    except yaml.YAMLError:
+    except yaml.YAMLError as error:
         try:
             load_all(text)
         except InputError as exc:
             raise RuleFileError(f"{path}:{exc.line or 1}: {exc.message}") from None
-        raise RuleFileError(f"{path}: invalid YAML") from None
+        # what only the constructing loader refuses: a tag such as !!python/object, never honoured
+        mark = getattr(error, "problem_mark", None)
+        problem = getattr(error, "problem", None) or "invalid YAML"
+        raise RuleFileError(f"{path}:{mark.line + 1 if mark else 1}: {problem}") from None
     if len(documents) != 1:
         raise RuleFileError(f"{path}: expected one YAML document with `checklist:` and `rules:`")
     data = documents[0]

@@ -9,6 +9,9 @@ from __future__ import annotations
 
 import os
 import stat
+import subprocess
+import sys
+import time
 from pathlib import Path
 from typing import Callable, NamedTuple
 
@@ -129,3 +132,39 @@ def build_tree(root: Path, names: tuple[str, ...] = tuple(HOSTILE)) -> list[str]
             continue
         made.append(name)
     return made
+
+
+HANG_SECONDS = 60
+ROOT = Path(__file__).resolve().parents[2]
+
+
+# The child reports its own peak: rusage's ru_maxrss would also count the peak of the
+# process it was forked from (the kernel carries it across exec), which is this one.
+_REPORT_PEAK = """
+import atexit, sys
+def report():
+    with open("/proc/self/status") as status:
+        peak = next(line.split()[1] for line in status if line.startswith("VmHWM:"))
+    sys.stderr.write(f"\\nPEAK-RSS-KB {peak}\\n")
+atexit.register(report)
+from checker.cli import main
+sys.exit(main(sys.argv[1:]))
+"""
+
+
+def measure_scan(path: Path) -> tuple[float, float, int]:
+    """Wall seconds, peak RSS in MB and exit code of `preflight scan PATH -f json` in a child of its own."""
+    started = time.monotonic()
+    child = subprocess.Popen(
+        [sys.executable, "-c", _REPORT_PEAK, "scan", str(path), "-f", "json", "-o", os.devnull], cwd=ROOT,
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env={**os.environ, "NO_COLOR": "1"},
+    )
+    try:
+        _, stderr = child.communicate(timeout=HANG_SECONDS)  # a hang fails the caller instead of holding it
+    except subprocess.TimeoutExpired:
+        child.kill()
+        child.communicate()
+        raise
+    seconds = time.monotonic() - started
+    peak = next(int(line.split()[1]) for line in stderr.splitlines() if line.startswith("PEAK-RSS-KB"))
+    return seconds, peak / 1024, child.returncode

@@ -12,8 +12,6 @@ import json
 import os
 import subprocess
 import sys
-import threading
-import time
 from pathlib import Path
 
 import pytest
@@ -21,11 +19,10 @@ import pytest
 from checker.api import scan_paths
 from checker.models import Result
 from helpers import ROOT
-from robustness.hostile import HOSTILE, build_tree
+from robustness.hostile import HANG_SECONDS, HOSTILE, build_tree, measure_scan
 
 FORMATS = ("text", "json", "sarif", "junit", "markdown", "html")
 MAX_RSS_MB = 250  # per file, the whole process included (~45 MB of it is Python and preflight)
-HANG_SECONDS = 60
 
 
 @pytest.fixture(scope="module")
@@ -113,21 +110,4 @@ def test_each_hostile_file_stays_within_its_memory_bound(name: str, tmp_path: Pa
     seconds, rss_mb, code = measure_scan(tmp_path / "tree")  # the folder: a link loop named on the command line is exit 2
     assert code == 1  # the good file's failure; the hostile file did not stop the scan
     assert rss_mb < MAX_RSS_MB, f"{name}: {rss_mb:.0f} MB"
-    assert seconds < HANG_SECONDS
-
-
-def measure_scan(path: Path) -> tuple[float, float, int]:
-    """Wall seconds, peak RSS in MB and exit code of `preflight scan PATH -f json` in a child of its own."""
-    started = time.monotonic()
-    child = subprocess.Popen(
-        [sys.executable, "-m", "checker", "scan", str(path), "-f", "json", "-o", os.devnull], cwd=ROOT,
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env={**os.environ, "NO_COLOR": "1"},
-    )
-    watchdog = threading.Timer(HANG_SECONDS, child.kill)  # a hang fails the test instead of holding the suite
-    watchdog.start()
-    try:
-        _, status, usage = os.wait4(child.pid, 0)  # this child's own rusage, not every child's so far
-    finally:
-        watchdog.cancel()
-        child.returncode = os.waitstatus_to_exitcode(status) if "status" in locals() else -1
-    return time.monotonic() - started, usage.ru_maxrss / 1024, child.returncode
+    assert seconds < HANG_SECONDS  # a hang guard, not a speed target
