@@ -143,3 +143,46 @@ def huge_body(conn: socket.socket, stop: threading.Event, sent: list[int]) -> No
         conn.sendall(block)  # blocks (then times out) once the client stops reading
         written += len(block)
         sent[0] += len(block)
+
+
+def postgres_that_logs_in_and_falls_silent(conn: socket.socket, stop: threading.Event, sent: list[int]) -> None:
+    """Speak just enough of the PostgreSQL protocol to log any client in, then never answer a query.
+
+    The client first may ask for TLS or GSS encryption (8-byte requests, answered
+    `N`), then sends its startup message: answered with AuthenticationOk, the server
+    version, a cancel key and ReadyForQuery. Its first query gets no answer.
+    """
+    conn.settimeout(5)
+    while True:
+        header = _read_exactly(conn, 8)
+        length, code = struct.unpack("!ii", header)
+        if code in (80877103, 80877104):  # SSLRequest, GSSENCRequest
+            conn.sendall(b"N")
+            continue
+        _read_exactly(conn, length - 8)  # the rest of the startup message
+        break
+
+    def message(kind: bytes, body: bytes) -> bytes:
+        return kind + struct.pack("!i", len(body) + 4) + body
+
+    answer = (
+        message(b"R", struct.pack("!i", 0))
+        + message(b"S", b"server_version\x0015.4\x00")
+        + message(b"S", b"client_encoding\x00UTF8\x00")
+        + message(b"K", struct.pack("!ii", 1, 2))
+        + message(b"Z", b"I")
+    )
+    conn.sendall(answer)
+    sent[0] += len(answer)
+    while not stop.wait(0.1):  # the query arrives and is never answered
+        pass
+
+
+def _read_exactly(conn: socket.socket, size: int) -> bytes:
+    data = b""
+    while len(data) < size:
+        chunk = conn.recv(size - len(data))
+        if not chunk:
+            raise ConnectionError("client went away")
+        data += chunk
+    return data

@@ -38,9 +38,9 @@ def endpoints(host: str, port: int) -> list[str]:
 LIVE_RULES = sorted(rule.id for rule in load_rules().rules if "live" in rule.targets)
 
 
-def live_scan(targets: list[str]) -> tuple[list[Result], float]:
+def live_scan(targets: list[str], timeout: float = TIMEOUT) -> tuple[list[Result], float]:
     started = time.monotonic()
-    report = scan_paths([], endpoints=targets, select=LIVE_RULES, live_options={"timeout": TIMEOUT})
+    report = scan_paths([], endpoints=targets, select=LIVE_RULES, live_options={"timeout": timeout})
     return [r for r in report.results if r.rule_id in LIVE_RULES], time.monotonic() - started
 
 
@@ -153,3 +153,14 @@ def test_unresolvable_host_name(no_dns: None) -> None:
     results, elapsed = live_scan(endpoints("no-such-host.invalid", 443))
     assert_all_errors(results, elapsed, "unreachable", "timeout")  # pymongo: a selection timeout
     assert all("no-such-host.invalid" in r.message for r in results if r.status == "error")
+
+
+def test_postgres_that_logs_in_and_never_answers_a_query_is_a_timeout() -> None:
+    # libpq bounds the connection, not a query: the probe's own deadline ends it (2 x 0.5 s per login
+    # attempt, plus one: 7 s for the default-password rule's 1 + 5 logins)
+    with servers.serve(servers.postgres_that_logs_in_and_falls_silent) as (port, sent):
+        results, elapsed = live_scan([f"postgres://app:secret@127.0.0.1:{port}/app"], timeout=0.5)
+    postgres = [r for r in results if r.status != "skip"]
+    assert postgres and {(r.status, r.reason) for r in postgres} == {("error", "timeout")}, [(r.rule_id, r.status, r.message) for r in postgres]
+    assert sent[0] > 0  # the login did happen: the silence came after it
+    assert elapsed < HANG
