@@ -98,7 +98,10 @@ def _load_pyproject(path: Path, required: bool) -> Config:
     """`[tool.preflight]` in pyproject.toml: the same keys as `.preflight.yaml`."""
     import tomllib
 
-    text = read_text(path)
+    try:
+        text = read_text(path)
+    except InputError as exc:
+        raise UsageError(f"{path}:{exc.line or 1}: {exc.message}") from None
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:

@@ -21,6 +21,10 @@ from checker.models import STRICT, Severity, error_message, validate
 from checker.probes import UnknownProbe, get as get_probe
 
 ENVIRONMENTS = ("development", "staging", "production")
+# Bounds on a rule file, which may come from anyone (--rules): the shipped ones are < 32 KiB,
+# and a rule's `with:` holds a few dozen values.
+MAX_RULE_FILE_BYTES = 256 * 1024
+MAX_PARAM_VALUES = 10_000
 _ANCHOR = re.compile(r"(^|[\s\[{,:-])&[^\s]")
 _RULE_ID = re.compile(r"^[A-Z][A-Z0-9]*-[0-9]{3,}$")
 _SLUG = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
@@ -141,7 +145,7 @@ def load_rules(extra: list[str] = [], include_shipped: bool = True) -> RuleSet:
     contents (engine/cache.py), so a pre-commit run starts in a fraction of the time.
     """
     files = (rule_files(shipped_rules_dir()) if include_shipped else []) + [f for d in extra for f in rule_files(Path(d))]
-    texts = [read_text(path) for path in files]
+    texts = [_read(path) for path in files]
     digest = hashlib.sha256()
     for path, text in zip(files, texts):
         digest.update(path.name.encode() + b"\0" + text.encode() + b"\0")
@@ -154,6 +158,26 @@ def load_rules(extra: list[str] = [], include_shipped: bool = True) -> RuleSet:
         rules = _validate_all(files, texts)
         cache.store(key, rules)
     return RuleSet(rules, files, digest.hexdigest())
+
+
+def _read(path: Path) -> str:
+    try:
+        size = path.stat().st_size
+        if size > MAX_RULE_FILE_BYTES:
+            raise RuleFileError(f"{path}: rule file is {size:,} bytes, over the {MAX_RULE_FILE_BYTES // 1024} KiB limit")
+        return read_text(path)
+    except InputError as exc:
+        raise RuleFileError(f"{path}:{exc.line or 1}: {exc.message}") from None
+    except OSError as exc:
+        raise RuleFileError(f"{path}: cannot read: {exc.strerror or exc}") from None
+
+
+def _count_values(value: Any) -> int:
+    if isinstance(value, dict):
+        return 1 + sum(_count_values(v) for v in value.values())
+    if isinstance(value, list):
+        return 1 + sum(_count_values(v) for v in value)
+    return 1
 
 
 def _validate_all(files: list[Path], texts: list[str]) -> list[Rule]:
@@ -210,12 +234,15 @@ def _load_file(path: Path, text: str) -> list[Rule]:
             documents = list(yaml.load_all(text, Loader=fast_loader))
     except InputError as exc:
         raise RuleFileError(f"{path}:{exc.line or 1}: {exc.message}") from None
-    except yaml.YAMLError:
+    except yaml.YAMLError as error:
         try:
             load_all(text)
         except InputError as exc:
             raise RuleFileError(f"{path}:{exc.line or 1}: {exc.message}") from None
-        raise RuleFileError(f"{path}: invalid YAML") from None
+        # what only the constructing loader refuses: a tag such as !!python/object, never honoured
+        mark = getattr(error, "problem_mark", None)
+        problem = getattr(error, "problem", None) or "invalid YAML"
+        raise RuleFileError(f"{path}:{mark.line + 1 if mark else 1}: {problem}") from None
     if len(documents) != 1:
         raise RuleFileError(f"{path}: expected one YAML document with `checklist:` and `rules:`")
     data = documents[0]
@@ -258,6 +285,9 @@ def _compile_params(rule: Rule, path: Path, positions: dict[Any, Any], base: tup
             f"{path}:{line}: rule {rule.id}: field targets: probe {rule.probe} cannot read {unsupported[0]!r} "
             f"(it reads {', '.join(probe.TARGETS)})"
         )
+    if _count_values(rule.with_) > MAX_PARAM_VALUES:
+        line = positions.get(base + ("with",), (0,))[0]
+        raise RuleFileError(f"{path}:{line}: rule {rule.id}: field with: more than {MAX_PARAM_VALUES:,} values")
     from pydantic import ValidationError
 
     try:

@@ -14,7 +14,12 @@ _IGNORE = re.compile(r"preflight:\s*ignore\[(?P<keys>[^\]]+)\]\s*(?P<reason>.*)$
 
 
 def inline_waiver(doc: Document, line: int | None, keys: tuple[str, str]) -> Waiver | None:
-    if not line or "preflight:" not in doc.text:
+    if not line:
+        return None
+    marked: bool | None = doc.meta.get("_has_ignore")
+    if marked is None:  # searched once per file: a file with thousands of findings must not be read thousands of times
+        marked = doc.meta["_has_ignore"] = "preflight:" in doc.text
+    if not marked:
         return None
     lines = doc.lines()
     for number in (line, line - 1):

@@ -3,6 +3,10 @@
 Folders that hold other people's code or build output are skipped; symbolic
 links are not followed (a link may point outside the scanned tree, or loop);
 only regular files are ever opened, so FIFOs and devices never block a scan.
+A link or a FIFO, socket or device whose name looks like a file preflight
+reads is reported (kind `symlink` or `special`, a `skip` result), so that a
+reader of the report knows it was not checked; other ones are passed over
+in silence, like any file preflight does not read.
 """
 from __future__ import annotations
 
@@ -32,7 +36,7 @@ STDIN = "<stdin>"
 class Candidate(NamedTuple):
     path: Path  # absolute
     display: str  # as shown in reports
-    kind: str  # env | compose | yaml | dockerfile | nginx | docker-inspect
+    kind: str  # env | compose | yaml | dockerfile | nginx | docker-inspect; symlink | special: found, never opened
     explicit: bool  # named on the command line
 
 
@@ -68,17 +72,18 @@ def discover(paths: list[str], excludes: list[str] = []) -> Iterator[Candidate]:
                 seen.add(resolved)
                 yield Candidate(resolved, _display(root), classify(root) or "unknown", True)
             continue
-        for file in _walk(root, excludes):
+        for file, not_read in _walk(root, excludes):
             resolved = file.absolute()
             if resolved in seen:
                 continue
             kind = classify(file)
             if kind:
                 seen.add(resolved)
-                yield Candidate(resolved, _display(file), kind, False)
+                yield Candidate(resolved, _display(file), not_read or kind, False)
 
 
-def _walk(root: Path, excludes: list[str]) -> Iterator[Path]:
+def _walk(root: Path, excludes: list[str]) -> Iterator[tuple[Path, str | None]]:
+    """Every file under root, with `symlink` or `special` for those that must not be opened."""
     stack = [root]
     while stack:
         folder = stack.pop()
@@ -99,7 +104,9 @@ def _walk(root: Path, excludes: list[str]) -> Iterator[Path]:
                 if entry.name not in SKIP_DIRS and not (path / "pyvenv.cfg").exists():
                     dirs.append(path)
             elif stat.S_ISREG(mode):
-                yield path
+                yield path, None
+            else:
+                yield path, "symlink" if stat.S_ISLNK(mode) else "special"
         stack.extend(reversed(dirs))
 
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import codecs
 import importlib
+import os
 import sys
 import re
 import stat
@@ -20,6 +21,11 @@ if TYPE_CHECKING:
     from checker.inputs.yaml_source import YamlDocument
 
 MAX_FILE_BYTES = 10 * 1024 * 1024
+# Files found in a folder but never opened (inputs/discover.py): the reason of their skip result.
+NOT_READ = {
+    "symlink": "symbolic link: not followed (it may loop, or point outside the scanned folder)",
+    "special": "FIFO, socket or device: never opened",
+}
 _GO_TEMPLATE = re.compile(r"(?<!\$)\{\{")  # Helm / Go templates; `${{x}}` is a build placeholder, not Helm
 
 
@@ -58,6 +64,9 @@ def load(candidates: list[Candidate], options: LoadOptions = LoadOptions(), foll
         files.append(candidate.display)
         if candidate.kind == "unknown":
             problems.append(Problem(candidate.display, "skip", "not a file kind preflight knows"))
+            continue
+        if candidate.kind in NOT_READ:
+            problems.append(Problem(candidate.display, "skip", NOT_READ[candidate.kind]))
             continue
         try:
             text = read_text(candidate.path)
@@ -98,13 +107,21 @@ def read_text(path: Path) -> str:
             raise InputError(f"standard input is over the {MAX_FILE_BYTES // 1048576} MiB limit", reason="too-large")
         return decode(data)
     try:
-        info = path.stat()
-        if not stat.S_ISREG(info.st_mode):  # a FIFO or device named on the command line would block or never end
+        if not stat.S_ISREG(path.stat().st_mode):  # FIFOs and devices are never opened
             raise InputError("not a regular file (FIFO, socket or device): not read", reason="unreadable")
-        size = info.st_size
-        if size > MAX_FILE_BYTES:
-            raise InputError(f"file is {size / 1048576:.1f} MiB, over the {MAX_FILE_BYTES // 1048576} MiB limit", reason="too-large")
-        data = path.read_bytes()
+        # O_NONBLOCK: opening a FIFO swapped in since the check must not wait for a writer;
+        # the checks below run again on the opened file itself, which nothing can swap.
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+        with os.fdopen(fd, "rb") as file:
+            info = os.fstat(file.fileno())
+            if not stat.S_ISREG(info.st_mode):  # a FIFO or device would block or never end
+                raise InputError("not a regular file (FIFO, socket or device): not read", reason="unreadable")
+            size = info.st_size
+            if size > MAX_FILE_BYTES:
+                raise InputError(f"file is {size / 1048576:.1f} MiB, over the {MAX_FILE_BYTES // 1048576} MiB limit", reason="too-large")
+            data = file.read(MAX_FILE_BYTES + 1)  # a file that grows while we read is still cut off
+        if len(data) > MAX_FILE_BYTES:
+            raise InputError(f"file grew past the {MAX_FILE_BYTES // 1048576} MiB limit while read", reason="too-large")
     except OSError as exc:
         raise InputError(f"cannot read: {exc.strerror or exc}", reason="unreadable") from None
     return decode(data)

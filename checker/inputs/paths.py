@@ -100,8 +100,11 @@ def format_path(path: Path) -> str:
             out += f"[{part}]"
         elif re.fullmatch(r"[\w\-/]+", str(part)):
             out += f".{part}" if out else str(part)
+        elif str(part).isprintable() and not ("'" in str(part) and '"' in str(part)):
+            quote = "'" if "'" not in str(part) else '"'  # as written, so that parse() reads the key back
+            out += f"[{quote}{part}{quote}]"
         else:
-            out += f"[{str(part)!r}]"
+            out += f"[{str(part)!r}]"  # control characters stay visible (escaped): a display, not a path
     return out
 
 

@@ -1,14 +1,17 @@
-"""Shared by the live database probes: the target's address, timeouts, and turning
-connection failures into the ProbeError reasons the engine reports."""
+"""Shared by the live database probes: the target's address, timeouts, a deadline on a
+whole check, and turning connection failures into the ProbeError reasons the engine reports."""
 from __future__ import annotations
 
-from typing import Any, Mapping
+import threading
+from typing import Any, Callable, Iterator, Mapping
 from urllib.parse import unquote, urlsplit
 
 from checker.errors import ProbeError
 from checker.inputs.document import Document
+from checker.probes.base import Observation
 
 DEFAULT_TIMEOUT = 5.0
+DEADLINE_FACTOR = 2  # a check ends within this many timeouts per login attempt, plus one for its queries
 
 
 def timeout(options: Mapping[str, Any]) -> float:
@@ -41,3 +44,34 @@ def connection_error(doc: Document, exc: BaseException) -> ProbeError:
 def described(password: str) -> str:
     """A password as evidence may show it: never the value, only its length."""
     return "empty password accepted" if password == "" else f"default password accepted ({len(password)} chars)"
+
+
+def within_deadline(doc: Document, seconds: float, attempts: int, produce: Callable[[], Iterator[Observation]]) -> list[Observation]:
+    """The observations of `produce()`, computed in a worker thread this one waits for at most
+    DEADLINE_FACTOR * seconds * (attempts + 1).
+
+    The drivers' timeouts bound each connect and each read, not a whole exchange: a
+    server that logs a client in and then never answers a query (libpq has no client
+    read timeout), or drips its replies, would hold the probe for ever. Past the
+    deadline the worker is abandoned (it ends when the server closes or a read times
+    out) and the check is a `timeout` error.
+    """
+    budget = DEADLINE_FACTOR * seconds * (attempts + 1)
+    outcome: list[list[Observation] | BaseException] = []
+    done = threading.Event()
+
+    def work() -> None:
+        try:
+            outcome.append(list(produce()))
+        except BaseException as exc:  # handed over to the waiting thread, which raises it
+            outcome.append(exc)
+        finally:
+            done.set()
+
+    threading.Thread(target=work, name=f"probe {address(doc)}", daemon=True).start()
+    if not done.wait(budget):
+        raise ProbeError("timeout", f"{address(doc)}: no complete answer within {budget:g} s")
+    result = outcome[0]
+    if isinstance(result, BaseException):
+        raise result
+    return result

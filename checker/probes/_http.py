@@ -1,4 +1,4 @@
-"""One bounded HTTP request for live probes: timeouts, a cap on bytes read, no redirects followed.
+"""One bounded HTTP request for live probes: timeouts, a deadline, a cap on bytes read, no redirects followed.
 
 Live probes call `fetch()` and get plain data back; `requests` is imported here,
 on first use, so offline scans never load it. Connection problems become
@@ -14,6 +14,7 @@ from checker.errors import ProbeError
 
 MAX_BODY_BYTES = 1024 * 1024
 DEFAULT_TIMEOUT = 5.0
+DEADLINE_FACTOR = 2  # a whole request (connect, headers, body) ends within this many timeouts
 
 
 class Response(NamedTuple):
@@ -90,18 +91,56 @@ def _answer(
 def _fetch(
     url: str, method: str, headers: Mapping[str, str] | None, timeout: float, verify: bool | str, max_bytes: int
 ) -> Response:
+    """The request runs in a worker thread that this one waits for at most `DEADLINE_FACTOR * timeout`.
+
+    `requests` applies its timeouts to each read, so a server that sends one byte
+    every second would hold a plain request for hours; the deadline holds whatever
+    the server does. A request past it is told to stop and left to end on its own
+    (its next read returns within `timeout`), and the probe gets a `timeout` error.
+    """
+    deadline = DEADLINE_FACTOR * timeout
+    outcome: list[Response | BaseException] = []
+    done, cancelled = threading.Event(), threading.Event()
+
+    def work() -> None:
+        try:
+            outcome.append(_request(url, method, headers, timeout, verify, max_bytes, cancelled))
+        except BaseException as exc:  # handed over to the waiting thread, which raises it
+            outcome.append(exc)
+        finally:
+            done.set()
+
+    threading.Thread(target=work, name=f"fetch {url}", daemon=True).start()
+    if not done.wait(deadline):
+        cancelled.set()
+        raise ProbeError("timeout", f"{url}: no complete answer within {deadline:g} s")
+    if isinstance(outcome[0], BaseException):
+        raise outcome[0]
+    return outcome[0]
+
+
+def _request(
+    url: str, method: str, headers: Mapping[str, str] | None, timeout: float, verify: bool | str, max_bytes: int,
+    cancelled: threading.Event,
+) -> Response:
     import requests
+    import urllib3
 
     try:
         with requests.request(
             method, url, headers=dict(headers or {}), timeout=(timeout, timeout), verify=verify,
             allow_redirects=False, stream=True,
         ) as response:
-            body = b""
-            for chunk in response.iter_content(64 * 1024):
-                body += chunk
-                if len(body) > max_bytes:
+            chunks: list[bytes] = []
+            size = 0
+            while size <= max_bytes and not cancelled.is_set():
+                # read1: whatever one read returns, so a slow server cannot keep this loop from its checks
+                chunk = response.raw.read1(64 * 1024, decode_content=True)
+                if not chunk:
                     break
+                chunks.append(chunk)
+                size += len(chunk)
+            body = b"".join(chunks)
             raw_cookies = response.raw.headers.getlist("Set-Cookie") if hasattr(response.raw.headers, "getlist") else []
             return Response(
                 url, response.status_code, {k.lower(): v for k, v in response.headers.items()}, list(raw_cookies),
@@ -114,6 +153,10 @@ def _fetch(
     except requests.exceptions.ConnectionError as exc:
         raise ProbeError("unreachable", f"{url}: {_short(exc)}") from exc
     except requests.exceptions.RequestException as exc:
+        raise ProbeError("unreachable", f"{url}: {_short(exc)}") from exc
+    except urllib3.exceptions.ReadTimeoutError as exc:  # raised by the body reads, which requests does not wrap
+        raise ProbeError("timeout", f"{url}: no answer within {timeout:g} s") from exc
+    except (urllib3.exceptions.HTTPError, OSError, ValueError) as exc:  # a body cut short, a bad URL
         raise ProbeError("unreachable", f"{url}: {_short(exc)}") from exc
 
 

@@ -12,7 +12,7 @@ from typing import Any, Iterator, NamedTuple
 
 from checker.inputs.document import Document, Setting
 from checker.inputs.paths import Path
-from checker.probes._ops import FALSE_WORDS, text
+from checker.probes._ops import FALSE_WORDS, Pattern, compile_pattern, text
 from checker.probes._workloads import Workload
 from checker.secrets import key_matches
 
@@ -33,7 +33,7 @@ class ScrapeConfig(NamedTuple):
     names: set[str]  # job names and static target hosts
     k8s_all: bool  # a kubernetes_sd job that keeps every target
     docker_all: bool  # a docker_sd / dockerswarm_sd job that keeps every target
-    keep: list[re.Pattern[str]]  # `keep` regexes on labels other than the scrape annotation
+    keep: list[Pattern]  # `keep` regexes on labels other than the scrape annotation
 
 
 def k8s_objects(documents: list[Document], *kinds: str) -> list[Document]:
@@ -56,7 +56,7 @@ def pushes(workload: Workload, keys: list[str]) -> Setting | None:
 def scrape_config(documents: list[Document]) -> ScrapeConfig:
     names: set[str] = set()
     k8s_all = docker_all = False
-    keep: list[re.Pattern[str]] = []
+    keep: list[Pattern] = []
     for doc in documents:
         if doc.kind != "prometheus":
             continue
@@ -71,9 +71,9 @@ def scrape_config(documents: list[Document]) -> ScrapeConfig:
             keeps = [r for r in job.get("relabel_configs") or [] if isinstance(r, dict) and r.get("action") == "keep"]
             on_labels = [r for r in keeps if not any("scrape" in str(s) for s in r.get("source_labels") or [])]
             for rule in on_labels:
-                try:
-                    keep.append(re.compile(str(rule.get("regex", "(.*)"))))
-                except re.error:
+                try:  # a scanned file's regex: RE2, as Prometheus itself uses, never a backtracking engine
+                    keep.append(compile_pattern(str(rule.get("regex", "(.*)")), ignore_case=False))
+                except ValueError:
                     continue
             if not keeps:
                 k8s_all = k8s_all or bool(job.get("kubernetes_sd_configs"))

@@ -7,14 +7,19 @@
     gte lte gt lt                    numbers (strings that hold numbers count)
     empty not_empty                  "", null, [] and {} are empty
     truthy falsy                     true/yes/on/1 and false/no/off/0 (case-insensitive)
+
+Regular expressions that come from rule files or scanned files run on RE2
+(google-re2): matching takes time linear in the text, so a pattern such as
+`(a+)+$` cannot backtrack for hours. RE2 has no look-around and no
+back-references; a rule that uses them is rejected when the rules load.
 """
 from __future__ import annotations
 
-import re
 from functools import lru_cache
-from typing import Any, Callable
+from typing import Any, Callable, Protocol
 
 MAX_PATTERN_LENGTH = 1000
+MAX_PATTERN_MEMORY = 8 * 1024 * 1024  # bytes RE2 may use for one compiled pattern
 TRUE_WORDS = {"true", "yes", "on", "1", "enabled", "enable"}
 FALSE_WORDS = {"false", "no", "off", "0", "disabled", "disable", ""}
 
@@ -42,14 +47,36 @@ def number(value: Any) -> float | None:
         return None
 
 
+class Pattern(Protocol):
+    """What preflight uses of a compiled pattern (an RE2 pattern has the `re` interface)."""
+
+    def search(self, text: str) -> Any: ...
+
+    def fullmatch(self, text: str) -> Any: ...
+
+
 @lru_cache(maxsize=512)
-def compile_pattern(pattern: str) -> re.Pattern[str]:
+def compile_pattern(pattern: str, ignore_case: bool = True) -> Pattern:
+    """An untrusted pattern, compiled for linear-time matching; ValueError names what is wrong.
+
+    Raised as ValueError so that rule validation reports it with the rule and field.
+    """
+    import re2  # google-re2; imported here so that scans without patterns never load it
+
     if len(pattern) > MAX_PATTERN_LENGTH:
         raise ValueError(f"pattern longer than {MAX_PATTERN_LENGTH} characters")
+    options = re2.Options()
+    options.log_errors = False  # RE2 would print its own copy of the error on stderr
+    options.case_sensitive = not ignore_case
+    options.max_mem = MAX_PATTERN_MEMORY
     try:
-        return re.compile(pattern, re.IGNORECASE)
-    except re.error as exc:  # a ValueError, so rule validation reports it with the rule and field
-        raise ValueError(f"invalid regular expression {pattern!r}: {exc}") from None
+        compiled: Pattern = re2.compile(pattern, options)
+    except re2.error as exc:
+        detail = exc.args[0].decode(errors="replace") if exc.args and isinstance(exc.args[0], bytes) else str(exc)
+        raise ValueError(
+            f"invalid regular expression {pattern!r}: {detail} (patterns run on RE2: no look-around, no back-references)"
+        ) from None
+    return compiled
 
 
 def _same(a: Any, b: Any) -> bool:

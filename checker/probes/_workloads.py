@@ -188,8 +188,19 @@ def _compose(doc: Document, name: str, service: dict[str, Any], env_file: list[S
     return Workload(
         doc, base, name, "compose", "service", "", [str(service["image"])] if service.get("image") else [],
         _labels(service.get("labels")), {}, text(service.get("entrypoint")) + " " + text(service.get("command")),
-        env_file + [s for s in doc.settings if s.scope == scope], mounts, ports, service,
+        env_file + _settings_by_scope(doc).get(scope, []), mounts, ports, service,
     )
+
+
+def _settings_by_scope(doc: Document) -> dict[str, list[Setting]]:
+    """The file's settings grouped by service, once per file (a scan per service is quadratic in services)."""
+    index: dict[str, list[Setting]] | None = doc.meta.get("_settings_by_scope")
+    if index is None:
+        index = {}
+        for setting in doc.settings:
+            index.setdefault(setting.scope, []).append(setting)
+        doc.meta["_settings_by_scope"] = index
+    return index
 
 
 def _compose_mount(entry: Any, path: Path) -> Mount | None:

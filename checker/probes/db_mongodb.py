@@ -21,7 +21,7 @@ from urllib.parse import urlsplit
 from checker.errors import ProbeError
 from checker.inputs.document import Document
 from checker.models import STRICT
-from checker.probes._db import address, connection_error, timeout
+from checker.probes._db import address, connection_error, timeout, within_deadline
 from checker.probes.base import Context, Observation
 
 NAME = "db-mongodb"
@@ -44,6 +44,10 @@ def applies(doc: Document, params: Params) -> bool:
 
 
 def check(doc: Document, params: Params, context: Context) -> Iterator[Observation]:
+    yield from within_deadline(doc, timeout(context.options), 1, lambda: _check(doc, params, context))
+
+
+def _check(doc: Document, params: Params, context: Context) -> Iterator[Observation]:
     import pymongo.errors
 
     seconds = timeout(context.options)

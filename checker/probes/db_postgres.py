@@ -25,7 +25,7 @@ from typing import Any, Iterator, Literal
 from checker.errors import ProbeError
 from checker.inputs.document import Document
 from checker.models import STRICT
-from checker.probes._db import address, connection_error, credentials, described, timeout
+from checker.probes._db import address, connection_error, credentials, described, timeout, within_deadline
 from checker.probes.base import Context, Observation
 
 NAME = "db-postgres"
@@ -82,6 +82,11 @@ def applies(doc: Document, params: Params) -> bool:
 
 
 def check(doc: Document, params: Params, context: Context) -> Iterator[Observation]:
+    attempts = len(params.guesses) + 1 if params.check == "weak-password" else 1  # logins: the wrong password first
+    yield from within_deadline(doc, timeout(context.options), attempts, lambda: _check(doc, params, context))
+
+
+def _check(doc: Document, params: Params, context: Context) -> Iterator[Observation]:
     seconds = timeout(context.options)
     where = f"postgres {address(doc)}"
     if params.check in ("trust", "weak-password"):

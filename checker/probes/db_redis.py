@@ -20,7 +20,7 @@ from typing import Any, Iterator, Literal
 from checker.errors import ProbeError
 from checker.inputs.document import Document
 from checker.models import STRICT
-from checker.probes._db import address, connection_error, credentials, described, timeout
+from checker.probes._db import address, connection_error, credentials, described, timeout, within_deadline
 from checker.probes.base import Context, Observation
 
 NAME = "db-redis"
@@ -46,6 +46,11 @@ def applies(doc: Document, params: Params) -> bool:
 
 
 def check(doc: Document, params: Params, context: Context) -> Iterator[Observation]:
+    attempts = len(params.guesses) + 1 if params.check == "weak-password" else 1  # logins: the wrong password first
+    yield from within_deadline(doc, timeout(context.options), attempts, lambda: _check(doc, params, context))
+
+
+def _check(doc: Document, params: Params, context: Context) -> Iterator[Observation]:
     seconds = timeout(context.options)
     open_client = _login(doc, seconds, None, None)
     if params.check == "no-auth":

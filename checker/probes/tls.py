@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import hashlib
 import socket
+import threading
 import ssl
 import warnings
 from dataclasses import dataclass, field
@@ -242,21 +243,47 @@ def _open(host: str, port: int, context: ssl.SSLContext, timeout: float) -> ssl.
         raise ProbeError("timeout", f"{where}: no connection within {timeout:g} s") from exc
     except OSError as exc:
         raise ProbeError("unreachable", f"{where}: {exc.strerror or exc}") from exc
+    # The socket timeout bounds each read; a server that sends its handshake a byte at a
+    # time would pass every one of them, so a timer ends the whole handshake at `timeout`.
+    # wrap_socket takes the descriptor over, so the timer holds a duplicate: a shutdown
+    # through either one ends the same connection.
+    expired = threading.Event()
+    handle = raw.dup()
+    watchdog = threading.Timer(timeout, _abort, (handle, expired))
+    watchdog.daemon = True
+    watchdog.start()
     try:
         raw.settimeout(timeout)
         return context.wrap_socket(raw, server_hostname=host)
     except (socket.timeout, TimeoutError) as exc:
         raw.close()
         raise ProbeError("timeout", f"{where}: no TLS handshake within {timeout:g} s") from exc
-    except ssl.SSLCertVerificationError as exc:
-        raw.close()
-        raise ProbeError("unreachable", f"{where}: certificate does not verify ({exc.verify_message})") from exc
-    except (ssl.SSLError, ConnectionResetError, ConnectionAbortedError, BrokenPipeError) as exc:
-        raw.close()
-        raise _Refused(f"{where}: {getattr(exc, 'reason', None) or exc}") from exc
     except OSError as exc:
         raw.close()
-        raise ProbeError("unreachable", f"{where}: {exc.strerror or exc}") from exc
+        if expired.is_set():
+            raise ProbeError("timeout", f"{where}: no TLS handshake within {timeout:g} s") from exc
+        raise _handshake_error(where, exc) from exc
+    finally:
+        watchdog.cancel()
+        watchdog.join()  # the timer is done with the handle before it is closed
+        handle.close()
+
+
+def _abort(sock: socket.socket, expired: threading.Event) -> None:
+    expired.set()
+    try:
+        sock.shutdown(socket.SHUT_RDWR)  # the blocked handshake read returns at once
+    except OSError:
+        pass  # already closed: the handshake ended just now
+
+
+def _handshake_error(where: str, exc: OSError) -> Exception:
+    """What a failed handshake means: a bad certificate, a refusal (_Refused), or no way through."""
+    if isinstance(exc, ssl.SSLCertVerificationError):
+        return ProbeError("unreachable", f"{where}: certificate does not verify ({exc.verify_message})")
+    if isinstance(exc, (ssl.SSLError, ConnectionResetError, ConnectionAbortedError, BrokenPipeError)):
+        return _Refused(f"{where}: {getattr(exc, 'reason', None) or exc}")
+    return ProbeError("unreachable", f"{where}: {exc.strerror or exc}")
 
 
 def _handshake(host: str, port: int, context: ssl.SSLContext, timeout: float) -> tuple[bytes, str, str]:

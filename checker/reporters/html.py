@@ -56,6 +56,7 @@ def render(report: Report, rules: Iterable[Rule] | None = None, **_: Any) -> str
         manual=_ordered(r for r in results if r.status == "manual"),
         waived=_ordered(r for r in results if r.waiver is not None or r.status == "waived"),
         passes=_ordered(r for r in results if r.status == "pass"),
+        not_scanned=[r for r in results if r.rule_id == "PF-INPUT" and r.status == "skip"],
         links={rule_id: rule.links for rule_id, rule in by_id.items()},
         frameworks=_compliance(results, list(by_id.values())),
         severities=sorted(report.summary.failed_by_severity.items(), key=lambda kv: -severity_rank(kv[0])),

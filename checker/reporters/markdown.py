@@ -1,4 +1,4 @@
-"""Markdown for a pull-request comment: score, counts per checklist, the failures, passes folded away.
+"""Markdown for a pull-request comment: score, counts per checklist, files not scanned, the failures, passes folded away.
 
 GitHub rejects comments over 65,536 characters, so the failure table stops at a
 budget with an "... and N more" line, and the folded pass list does the same.
@@ -23,6 +23,11 @@ def render(report: Report, max_chars: int = MAX_CHARS, **_: Any) -> str:
     lines += [f"Failed: {failed}." if failed else "No failures.", ""]
     lines += _counts_table(report) + [""]
     budget = max_chars - 2_000  # room for the closing lines
+    inputs = [r for r in report.results if r.rule_id == "PF-INPUT" and r.status in ("error", "skip")]
+    if inputs:  # first, with a budget of its own: a flood of failures must not hide a file that was never checked
+        lines += [f"### Files not scanned ({len(inputs)})", "", "| file | status | why |", "|---|---|---|"]
+        lines += _fit([_input_row(r) for r in inputs], 6_000)
+        lines.append("")
     problems = sorted(
         (r for r in report.results if r.status in ("fail", "error")),
         key=lambda r: (r.status != "fail", -severity_rank(r.severity), r.rule_id, str(r.location or r.target)),
@@ -55,6 +60,11 @@ def _problem_row(result: Result) -> str:
     if result.status == "error" and result.reason:
         message = f"could not check ({result.reason}): {message}"
     return f"| {severity} | `{_code(result.rule_id)}` {_cell(result.rule_name)} | `{_code(where)}` | {_cell(message)} |"
+
+
+def _input_row(result: Result) -> str:
+    where = str(result.location) if result.location and result.location.file else result.target
+    return f"| `{_code(where)}` | {result.status} | {_cell(result.message or result.title)} |"
 
 
 def _pass_row(result: Result) -> str:

@@ -44,6 +44,16 @@ def render(report: Report, **_: Any) -> str:
         "columnKind": "unicodeCodePoints",
         "properties": {"score": report.summary.score, "grade": report.summary.grade, "environment": report.environment},
     }
+    not_scanned = [r for r in report.results if r.rule_id == "PF-INPUT" and r.status == "skip"]
+    if not_scanned:  # files found but not read (links, FIFOs, Helm templates): notes, so a dashboard can say so
+        run["invocations"] = [{
+            "executionSuccessful": True,
+            "toolExecutionNotifications": [
+                {"level": "note", "message": {"text": f"not scanned: {r.message}"},
+                 "locations": [{"physicalLocation": {"artifactLocation": {"uri": _uri(r.target)}}}]}
+                for r in not_scanned
+            ],
+        }]
     log = {"$schema": SCHEMA_URI, "version": "2.1.0", "runs": [run]}
     return json.dumps(log, indent=2, ensure_ascii=False) + "\n"
 

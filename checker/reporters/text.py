@@ -13,7 +13,7 @@ from checker.models import STATUSES, Report, Result, severity_rank
 
 FORMAT, SUFFIX = "text", ".txt"
 SEVERITY_STYLE = {"critical": "bold red", "high": "red", "medium": "yellow", "low": "cyan", "info": "dim"}
-MARKS = {"fail": "FAIL", "error": "ERROR", "waived": "WAIVED", "manual": "MANUAL"}
+MARKS = {"fail": "FAIL", "error": "ERROR", "waived": "WAIVED", "manual": "MANUAL", "skip": "SKIP"}
 Paint = Callable[[str, str], str]
 
 
@@ -42,7 +42,8 @@ def _body(report: Report, paint: Paint, verbose: bool, quiet: bool = False) -> l
     lines = [f"{paint('preflight ' + report.tool.version, 'bold')} - {files} file(s) - environment: {environment}"]
     shown_statuses = ("fail", "error", "waived", "manual") if verbose else ("fail", "error")
     for checklist, results in report.by_checklist():
-        shown = [r for r in results if r.status in shown_statuses]
+        # -v also names the files that were not scanned (links, FIFOs, Helm templates ...)
+        shown = [r for r in results if r.status in shown_statuses or (verbose and r.status == "skip" and r.rule_id == "PF-INPUT")]
         if not shown:
             continue
         lines += ["", paint(checklist.upper(), "bold underline")]

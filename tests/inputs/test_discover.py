@@ -103,7 +103,10 @@ def test_symlinks_are_not_followed(tmp_path: Path):
     (tree / "file-link.env").symlink_to(outside / ".env")
     (tree / "real/loop").symlink_to(tree, target_is_directory=True)
     (tree / "real/self").symlink_to(tree / "real/self")  # a dangling self-loop
-    assert [str(c.path.relative_to(tree)) for c in discover([str(tree)])] == ["real/.env"]
+    # the link named like an env file is reported (a skip result), never opened; the others are passed over
+    assert [(str(c.path.relative_to(tree)), c.kind) for c in discover([str(tree)])] == [
+        ("file-link.env", "symlink"), ("real/.env", "env"),
+    ]
 
 
 def test_symlink_loop_scan_finishes(tmp_path: Path):
@@ -120,7 +123,7 @@ def test_fifo_in_the_tree_is_never_opened(tmp_path: Path):
     write(tmp_path / ".env.production", "POSTGRES_PASSWORD=postgres\n")
     os.mkfifo(tmp_path / "pipe.env")
     os.mkfifo(tmp_path / "compose.yaml")
-    assert found(tmp_path) == [(".env.production", "env")]
+    assert found(tmp_path) == [(".env.production", "env"), ("compose.yaml", "special"), ("pipe.env", "special")]
     done = scan_subprocess(str(tmp_path), "--select", "SEC-001")
     assert done.returncode == 1, done.stderr
     assert f"{tmp_path}/.env.production:1:1" in done.stdout
