@@ -206,6 +206,7 @@ class _Positions(dict[Any, Any]):
         super().__init__()
         self.text = text
         self.loaded = False
+        self.problem: InputError | None = None  # what the bounded loader refused (nesting, size), if anything
 
     def get(self, key: Any, default: Any = None) -> Any:
         from checker.inputs.yaml_source import load_all
@@ -214,7 +215,9 @@ class _Positions(dict[Any, Any]):
             self.loaded = True
             try:
                 self.update(load_all(self.text)[0].positions)
-            except (InputError, IndexError):
+            except InputError as exc:
+                self.problem = exc
+            except IndexError:
                 pass
         return super().get(key, default)
 
@@ -252,6 +255,9 @@ def _load_file(path: Path, text: str) -> list[Rule]:
     try:
         checklist = validate(ChecklistFile, data)
     except ValidationError as exc:
+        positions.get(())
+        if positions.problem is not None:  # libyaml took what our loader refuses (10,000-deep nesting): say so
+            raise RuleFileError(f"{path}:{positions.problem.line or 1}: {positions.problem.message}") from None
         raise RuleFileError(_explain(path, positions, exc, (), None)) from None
     rules = []
     for index, raw in enumerate(checklist.rules):

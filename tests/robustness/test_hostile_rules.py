@@ -70,7 +70,7 @@ CASES = {
     ),
     "oversized file": (RULE.format(probe="setting", params="{keys: [A], op: exists}") + "#" * 300_000 + "\n", r"team.yaml: rule file is 30\d,\d{3} bytes, over the 256 KiB limit"),
     "invalid UTF-8": (b"checklist: team\nrules: []\n# caf\xe9\n", r"team.yaml:3: not valid UTF-8 \(byte 0xe9\)"),
-    "deep nesting": ("checklist: team\nrules: " + "[" * 10_000 + "]" * 10_000 + "\n", r"team.yaml:2: invalid YAML: exceeded maximum nesting depth"),
+    "deep nesting": ("checklist: team\nrules: " + "[" * 10_000 + "]" * 10_000 + "\n", r"team.yaml:2: (invalid YAML: exceeded maximum nesting depth|nesting deeper than 200 levels)"),  # libyaml's or ours
     "alias bomb": (b"checklist: team\nrules: []\nx:\n" + b"".join(b"  " + line + b"\n" for line in ALIAS_BOMB.splitlines()), r"team.yaml:\d+: aliases expand to more than 100,000 values"),
     "python tag": ("checklist: !!python/object/apply:os.system ['touch pwned']\nrules: []\n", r"team.yaml:1: could not determine a constructor for the tag 'tag:yaml.org,2002:python/object/apply:os.system'"),
 }
