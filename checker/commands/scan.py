@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import gc
 from typing import Any
 
 from checker.api import scan_paths
@@ -15,6 +16,18 @@ from checker.models import Report, severity_rank
 
 
 def run_scan(args: argparse.Namespace) -> int:
+    # A scan allocates millions of small objects that live until the report is written, and
+    # almost none form cycles: the collector's full passes over them cost a fifth of a
+    # 10,000-file scan. It runs a hundred times less often during a scan; it still runs.
+    thresholds = gc.get_threshold()
+    gc.set_threshold(70_000, 20, 100)
+    try:
+        return _scan(args)
+    finally:
+        gc.set_threshold(*thresholds)
+
+
+def _scan(args: argparse.Namespace) -> int:
     config = load_config(args.config)
     endpoints = config.endpoints + args.endpoint
     docker_host = args.docker_host or config.docker_host

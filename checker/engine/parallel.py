@@ -114,4 +114,18 @@ def _load_and_judge(batch: list[Candidate]) -> _Batch:
     for candidate in batch:
         mine = [d for d in loaded.documents if d.path == candidate.display]
         named.extend(env_files_named(candidate, mine, set()))
+    for doc in loaded.documents:
+        _travel_light(doc)
     return _Batch(loaded, judged, named)
+
+
+def _travel_light(doc: Document) -> None:
+    """What the parent needs of a judged document, for the rules about the whole deployment.
+
+    The source text serves only inline suppressions (`# preflight: ignore[...]`): a file
+    without one travels without it. That is most of the bytes sent back.
+    """
+    doc.meta.pop("_lines", None)
+    marked = doc.meta["_has_ignore"] = "preflight:" in doc.text
+    if not marked:
+        doc.text = ""

@@ -44,8 +44,8 @@ def scrub(text: str, secrets: list[str]) -> str:
 
 
 def redact_result(result: Result, secrets: list[str]) -> Result:
-    if not secrets:
-        return result
+    if not secrets or not (result.message or result.observed or result.evidence):
+        return result  # most results are passes: nothing written that could hold a secret
     result.message = scrub(result.message, [s for s in secrets if len(s) >= MIN_SECRET_LENGTH_IN_MESSAGES])
     if result.observed:
         result.observed = scrub(result.observed, secrets)

@@ -60,13 +60,15 @@ def scan(given: ScanInput) -> Report:
             results.append(_input_result(doc.path, "error", error.message, error.line, error.column))
     static = [r for r in given.rules if "live" not in r.targets]
     in_scope = _by_kind(documents + [project])
+    # with worker processes: what is left to judge here, the project and the files the parent loaded itself
+    left = _by_kind([d for d in documents if not d.meta.get("judged")] + [project])
     for rule in static:
         scope = in_scope(rule.targets)
         if given.judged is None:
             results.extend(run_rule(rule, scope, today))
             continue
         done = given.judged.get(rule.id)
-        rest = [d for d in scope if not d.meta.get("judged")]  # the project, and files the parent loaded itself
+        rest = left(rule.targets)
         here = judge(rule, rest, today) if rest else None
         if done is None and here is None:
             results.append(_result(rule, "skip", "-", message=_skip_reason(rule, scope)))

@@ -70,10 +70,13 @@ class Params:
 
 
 def check(project: Document, params: Params, context: Context) -> Iterator[Observation]:
-    objects = Objects(
-        d for d in project.data.get("documents", [])
-        if d.kind == "k8s" and (context.environments is None or d.environment in context.environments)
-    )
+    key = f"k8s-objects {context.environments}"  # one index per scan, shared by every k8s-relations rule
+    objects = project.meta.get(key)
+    if objects is None:
+        objects = project.meta[key] = Objects(
+            d for d in project.data.get("documents", [])
+            if d.kind == "k8s" and (context.environments is None or d.environment in context.environments)
+        )
     try:
         yield from CHECKS[params.check](objects, params)
     except _k8s.SelectorError as exc:
