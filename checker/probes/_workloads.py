@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import re
+from functools import lru_cache
 from typing import Any, Iterator, NamedTuple
 
 from checker.inputs import kubernetes
@@ -72,8 +73,13 @@ def image_name(image: str) -> str:
 
 def engine(workload: Workload) -> str | None:
     """The database engine a workload runs, by image name, else (no database tool among its images) by port."""
+    return _engine(tuple(workload.images), tuple(workload.ports))
+
+
+@lru_cache(maxsize=4096)  # asked by several rules about every workload; a fleet has a few hundred distinct images
+def _engine(images: tuple[str, ...], ports: tuple[int, ...]) -> str | None:
     tools = False
-    for image in workload.images:
+    for image in images:
         name = image_name(image)
         if NOT_DATABASE.search(name):
             tools = True
@@ -83,7 +89,7 @@ def engine(workload: Workload) -> str | None:
                 return found
     if tools:  # pgbouncer listens on 5432, mongo-express talks to 27017: neither holds the data
         return None
-    for port in workload.ports:
+    for port in ports:
         if port in ENGINE_PORTS:
             return ENGINE_PORTS[port]
     return None
