@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import http.server
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -54,6 +55,7 @@ def main() -> int:
     parser.add_argument("--endpoints", type=int, default=50)
     parser.add_argument("--delay-ms", type=float, default=50.0)
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--concurrency", type=int, help="pass --concurrency N to preflight (default: its own default)")
     args = parser.parse_args()
     servers = []
     for _ in range(args.endpoints):
@@ -65,17 +67,22 @@ def main() -> int:
         command = [sys.executable, "-m", "checker", "scan", "--live", "-f", "json", "-o", os.devnull]
         for server in servers:
             command += ["--endpoint", f"http://127.0.0.1:{server.server_address[1]}/"]
+        if args.concurrency:
+            command += ["--concurrency", str(args.concurrency)]
         env = {**os.environ, "PYTHONPATH": str(ROOT)}
-        times, code = [], 0
+        times, cpu, code = [], [], 0
         for _ in range(args.runs):
-            start = time.perf_counter()
+            start, used = time.perf_counter(), resource.getrusage(resource.RUSAGE_CHILDREN)
             done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=600)
             times.append(time.perf_counter() - start)
+            after = resource.getrusage(resource.RUSAGE_CHILDREN)
+            cpu.append(after.ru_utime + after.ru_stime - used.ru_utime - used.ru_stime)
             code = done.returncode
             if code not in (0, 1):
                 raise SystemExit(f"scan failed ({code}): {done.stderr[-800:]}")
         print(f"{args.endpoints} endpoints on 127.0.0.1, {args.delay_ms:g} ms injected delay, {args.runs} runs")
-        print(f"preflight scan --live: median {statistics.median(times):.2f} s, min {min(times):.2f} s, max {max(times):.2f} s")
+        print(f"preflight scan --live: median {statistics.median(times):.2f} s, min {min(times):.2f} s, max {max(times):.2f} s"
+              f" (CPU time of the scan: median {statistics.median(cpu):.2f} s)")
     finally:
         for server in servers:
             server.shutdown()
