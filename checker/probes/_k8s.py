@@ -10,7 +10,7 @@
 """
 from __future__ import annotations
 
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable
 
 from checker.inputs import kubernetes
 from checker.inputs.document import Document
@@ -151,6 +151,16 @@ class Objects(list[Document]):
 
     _placed: dict[tuple[str, str | None], list[tuple[int, Document]]] | None = None
     _kinds: dict[str, list[Document]] = {}
+    _answers: dict[tuple[str, int], Any] | None = None
+
+    def remember(self, question: str, doc: Document, answer: Callable[[], Any]) -> Any:
+        """`answer()`, computed once per object for every rule that asks (the Services in front of a workload ...)."""
+        if self._answers is None:
+            self._answers = {}
+        key = (question, id(doc))  # the objects live as long as this index
+        if key not in self._answers:
+            self._answers[key] = answer()
+        return self._answers[key]
 
     def of_kind(self, *kinds: str) -> list[Document]:
         self._build()
@@ -170,6 +180,36 @@ class Objects(list[Document]):
         if len(groups) == 1:
             return [found for _, found in groups[0]]
         return [found for _, found in sorted((item for group in groups for item in group), key=lambda item: item[0])]
+
+    def services_selecting(self, doc: Document, labels: dict[str, str]) -> list[Document]:
+        """The Services near `doc` whose `spec.selector` selects these pod labels, in input order.
+
+        Looked up by the first pair of each selector: a Service selects only pods that
+        carry all its pairs, so the first one is among the pod's labels.
+        """
+        space = namespace(doc)
+        if space is None:
+            return [s for s in self.near(doc, "Service") if selects_map(spec(s).get("selector"), labels)]
+        index = self._selectors()
+        found: dict[int, Document] = {}
+        for key, value in labels.items():
+            for place in (space, None):
+                for position, service in index.get((place, key, value), ()):
+                    if position not in found and selects_map(spec(service).get("selector"), labels):
+                        found[position] = service
+        return [found[position] for position in sorted(found)]
+
+    _by_selector: dict[tuple[str | None, str, str], list[tuple[int, Document]]] | None = None
+
+    def _selectors(self) -> dict[tuple[str | None, str, str], list[tuple[int, Document]]]:
+        if self._by_selector is None:
+            self._by_selector = {}
+            for position, doc in enumerate(self):
+                selector = spec(doc).get("selector") if doc.data.get("kind") == "Service" else None
+                if isinstance(selector, dict) and selector:
+                    key, value = next(iter(selector.items()))
+                    self._by_selector.setdefault((namespace(doc), str(key), _text(value)), []).append((position, doc))
+        return self._by_selector
 
     def _build(self) -> dict[tuple[str, str | None], list[tuple[int, Document]]]:
         if self._placed is None:

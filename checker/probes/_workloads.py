@@ -103,7 +103,31 @@ def persistent(mount: Mount) -> bool:
     return not mount.source.startswith("ephemeral")
 
 
+class Scope(list[Document]):
+    """The documents a whole-deployment rule looks at, with their workloads found once for every such rule."""
+
+    found: list[Workload] | None = None
+
+
+def in_scope(project: Document, environments: tuple[str, ...] | None) -> Scope:
+    """The scan's documents in these environments (all: None), the same list for every rule that asks."""
+    key = f"scope {environments}"
+    scope: Scope | None = project.meta.get(key)
+    if scope is None:
+        documents = project.data.get("documents", [])
+        scope = project.meta[key] = Scope(d for d in documents if environments is None or d.environment in environments)
+    return scope
+
+
 def workloads(documents: list[Document]) -> Iterator[Workload]:
+    if not isinstance(documents, Scope):
+        return _find(documents)
+    if documents.found is None:
+        documents.found = list(_find(documents))
+    return iter(documents.found)
+
+
+def _find(documents: list[Document]) -> Iterator[Workload]:
     env_files = {os.path.normpath(d.path): d for d in documents if d.kind == "env"}
     for doc in documents:
         if doc.kind == "k8s" and kubernetes.is_workload(doc):

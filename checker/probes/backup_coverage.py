@@ -49,7 +49,7 @@ from checker.models import STRICT
 from checker.probes import _backups as bk
 from checker.probes import attestation
 from checker.probes._ops import compile_pattern
-from checker.probes._workloads import Mount, Workload, engine, is_object_storage, persistent, workloads
+from checker.probes._workloads import Mount, Workload, engine, in_scope, is_object_storage, persistent, workloads
 from checker.probes.base import Context, Observation
 
 NAME = "backup-coverage"
@@ -96,9 +96,7 @@ class Params:
 
 
 def check(doc: Document, params: Params, context: Context) -> Iterator[Observation]:
-    documents = [
-        d for d in doc.data.get("documents", []) if context.environments is None or d.environment in context.environments
-    ]
+    documents = in_scope(doc, context.environments)
     if params.check == "database-backup":
         yield from _database_backup(documents)
     elif params.check == "file-storage":

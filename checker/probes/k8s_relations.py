@@ -100,8 +100,8 @@ def _autoscaler(workload: Document, objects: Objects) -> Document | None:
 
 
 def _services(workload: Document, objects: Objects) -> list[Document]:
-    labels = pod_labels(workload)
-    return [s for s in objects.near(workload, "Service") if _k8s.selects_map(spec(s).get("selector"), labels)]
+    found: list[Document] = objects.remember("services", workload, lambda: objects.services_selecting(workload, pod_labels(workload)))
+    return found
 
 
 def _app_containers(workload: Document) -> list[kubernetes.Container]:

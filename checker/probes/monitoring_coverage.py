@@ -46,7 +46,7 @@ from checker.inputs.document import Document
 from checker.models import STRICT
 from checker.probes import _observability as obs
 from checker.probes._ops import compile_pattern, text
-from checker.probes._workloads import LONG_RUNNING_KINDS, Workload, engine, image_name, is_object_storage, workloads
+from checker.probes._workloads import LONG_RUNNING_KINDS, Workload, engine, image_name, in_scope, is_object_storage, workloads
 from checker.probes.base import Context, Observation
 
 NAME = "monitoring-coverage"
@@ -95,9 +95,7 @@ class Params:
 
 
 def check(doc: Document, params: Params, context: Context) -> Iterator[Observation]:
-    documents = [
-        d for d in doc.data.get("documents", []) if context.environments is None or d.environment in context.environments
-    ]
+    documents = in_scope(doc, context.environments)
     if params.check == "alert-delivery":
         yield from _alert_delivery(documents)
         return
