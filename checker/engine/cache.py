@@ -1,20 +1,23 @@
-"""The compiled-rules cache: validated rules, keyed by the hash of the rule files' contents.
+"""The compiled-rules cache: validated rules, kept with the rule files' texts they came from.
 
 Validating ~60 rules with pydantic costs more than a one-file scan itself, and
 importing pydantic alone costs more than the rest of the start-up. So the
 validated rules are pickled once per distinct set of rule files and reloaded
-as they are. The cache lives in the user's cache folder, never in the scanned
-tree; a cache that cannot be read or written is simply not used.
+as they are. An entry is used only when the rule files read now are the very
+texts it was made from (compared whole: no hash to compute, nothing that a
+quick edit within a clock tick could fool). The cache lives in the user's
+cache folder, never in the scanned tree; a cache that cannot be read or
+written is simply not used.
 
     PREFLIGHT_CACHE_DIR   where (default: $XDG_CACHE_HOME/preflight or ~/.cache/preflight)
     PREFLIGHT_NO_CACHE=1  validate the rule files on every run
 """
 from __future__ import annotations
 
-import hashlib
 import os
 import pickle
 import sys
+import zlib
 from pathlib import Path
 from typing import Any
 
@@ -29,11 +32,16 @@ def folder() -> Path:
     return Path(base) / "preflight"
 
 
-def key(version: str, rules_sha256: str, sources: list[str]) -> str:
-    # the Python version too: pickles of one interpreter are not promised to load in another;
-    # and the code that defines rules and params, so an edited checkout never loads stale pickles
-    material = "\0".join([version, sys.version, rules_sha256, _code_stamp(), *sources])
-    return hashlib.sha256(material.encode()).hexdigest()[:32]
+def key(version: str, texts: list[str], sources: list[str]) -> str:
+    """Everything an entry depends on: the Python version too (pickles of one interpreter are not promised
+    to load in another), and the code that defines rules and params (an edited checkout never loads stale
+    pickles), then the rule files' names and texts."""
+    return "\0".join([version, sys.version, _code_stamp(), *sources, *texts])
+
+
+def _entry(cache_key: str) -> Path:
+    # a name, not the identity: the whole key is stored in the entry and compared on load
+    return folder() / f"rules-{zlib.crc32(cache_key.encode()):08x}-{len(cache_key)}.pickle"
 
 
 def _code_stamp() -> str:
@@ -53,10 +61,11 @@ def load(cache_key: str) -> Any | None:
     if os.environ.get("PREFLIGHT_NO_CACHE"):
         return None
     try:
-        with open(folder() / f"rules-{cache_key}.pickle", "rb") as handle:
-            return pickle.load(handle)
+        with open(_entry(cache_key), "rb") as handle:
+            stored_key, value = pickle.load(handle)
     except Exception:  # missing, truncated, or written by another version: validate again
         return None
+    return value if stored_key == cache_key else None
 
 
 def store(cache_key: str, value: Any) -> None:
@@ -68,8 +77,8 @@ def store(cache_key: str, value: Any) -> None:
         target = folder()
         target.mkdir(parents=True, exist_ok=True)
         with tempfile.NamedTemporaryFile(dir=target, prefix=".rules-", delete=False) as handle:
-            pickle.dump(value, handle, protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(handle.name, target / f"rules-{cache_key}.pickle")  # atomic: readers never see half a file
+            pickle.dump((cache_key, value), handle, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(handle.name, _entry(cache_key))  # atomic: readers never see half a file
         _prune(target)
     except Exception:  # a read-only home, or rules that cannot be pickled: the next run validates again
         return

@@ -7,8 +7,6 @@ finding keeps its fingerprint.
 """
 from __future__ import annotations
 
-import hashlib
-
 from checker.models import Result
 
 
@@ -17,4 +15,6 @@ def fingerprint(result: Result) -> str:
     where = (location.url or location.file or "") if location else result.target
     what = (location.object or "") if location else ""
     material = "\0".join([result.rule_id, where, what, result.message])
+    import hashlib  # here, not at the top: a scan without baseline or SARIF never needs it (OpenSSL: 4 ms)
+
     return hashlib.sha256(material.encode()).hexdigest()[:32]
