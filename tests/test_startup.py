@@ -1,4 +1,4 @@
-"""The pre-commit path stays light: a warm one-file env scan imports neither pydantic, PyYAML nor rich.
+"""The pre-commit path stays light: a warm one-file env scan imports none of the heavy libraries below.
 
 Speed itself is measured in benchmarks/; this pins the cause of the speed, which a
 careless top-level import would silently undo.
@@ -14,10 +14,14 @@ from pathlib import Path
 from helpers import ROOT
 
 PROBE = """
-import json, sys
+import sys
+present = set(sys.modules)  # what the interpreter's site setup imported (.pth files differ between environments)
 from checker.cli import main
 code = main(["scan", sys.argv[1]])
-heavy = [m for m in ("pydantic", "yaml", "rich", "requests", "cryptography", "docker") if m in sys.modules]
+heavy = [m for m in ("pydantic", "yaml", "rich", "requests", "cryptography", "docker", "kubernetes", "orjson",
+                     "multiprocessing", "hashlib", "logging", "tempfile", "dotenv.main", "json")
+         if m in sys.modules and m not in present]
+import json
 print(json.dumps({"code": code, "heavy": heavy}), file=sys.stderr)
 """
 
