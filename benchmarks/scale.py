@@ -2,7 +2,7 @@
 
     python benchmarks/scale.py [--sizes 100,1000,10000] [--runs 3] [--with-checkov] [--jobs N] [--smoke]
 
-Builds each corpus once (cached under ~/.cache/preflight-bench) by replicating
+Builds each corpus once (cached under $TMPDIR/preflight-bench) by replicating
 the real manifests in ../shared/corpus/k8s (or tests/fixtures when the corpus
 is absent): file j is source file j mod S with every object moved to the
 namespace `team-<j div S>`, so replicas are distinct deployments, as in a
@@ -30,12 +30,14 @@ import shutil
 import statistics
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-CACHE = Path(os.environ.get("PREFLIGHT_BENCH_CACHE", Path.home() / ".cache" / "preflight-bench"))
+# not under a hidden folder: Checkov skips every path with a dot-folder in it (and then scans nothing)
+CACHE = Path(os.environ.get("PREFLIGHT_BENCH_CACHE", Path(tempfile.gettempdir()) / "preflight-bench"))
 CHECKOV_VERSION = "3.3.30"
 PARSE_FLOOR = """\
 import sys, yaml
@@ -175,13 +177,30 @@ def _kill_tree(process: subprocess.Popen[bytes]) -> None:
 
 
 def checkov_command() -> list[str]:
+    """Checkov from its own virtualenv, kept off the network: it would otherwise fetch guidelines from
+    Prisma Cloud and look for a newer release on PyPI (CKV_SKIP_PACKAGE_UPDATE_CHECK in `main`). Where
+    `unshare` may make a network namespace (root), it runs in one with no interface up at all."""
     venv = CACHE / f"checkov-{CHECKOV_VERSION}"
     binary = venv / "bin" / "checkov"
     if not binary.exists():
         print(f"installing Checkov {CHECKOV_VERSION} into {venv} ...", file=sys.stderr)
         subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
         subprocess.run([str(venv / "bin" / "pip"), "install", "-q", f"checkov=={CHECKOV_VERSION}"], check=True)
-    return [str(binary)]
+    isolated = shutil.which("unshare") and subprocess.run(["unshare", "-n", "true"], check=False).returncode == 0
+    return (["unshare", "-n"] if isolated else []) + [str(binary), "--skip-download"]
+
+
+def _checkov_summary(command: list[str], env: dict[str, str]) -> str:
+    """What Checkov found, so that a run which scanned nothing is not timed as a fast one."""
+    done = subprocess.run(command, capture_output=True, text=True, env=env, timeout=1200, check=False)
+    try:
+        report = json.loads(done.stdout)
+    except json.JSONDecodeError:
+        return f"no JSON (exit {done.returncode}): {done.stderr[-300:]}"
+    reports = report if isinstance(report, list) else [report]
+    summary = reports[0].get("summary", reports[0])
+    return (f"{summary.get('resource_count')} resources, {summary.get('passed')} passed, "
+            f"{summary.get('failed')} failed, {summary.get('parsing_errors')} parsing errors")
 
 
 def main() -> int:
@@ -198,7 +217,7 @@ def main() -> int:
     args = parser.parse_args()
     sizes = [40] if args.smoke else [int(s) for s in args.sizes.split(",")]
     runs = 1 if args.smoke else args.runs
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "CKV_SKIP_PACKAGE_UPDATE_CHECK": "true"}
     env.pop("PYTHONDONTWRITEBYTECODE", None)  # measure the installed state, not recompiling on every start
     preflight = [sys.executable, "-m", "checker", "scan"]
     jobs = ["--jobs", str(args.jobs)] if args.jobs else []
@@ -213,6 +232,7 @@ def main() -> int:
         if args.with_checkov and size <= args.checkov_max_files:
             commands["checkov"] = checkov_command() + [
                 "-d", str(corpus), "--framework", "kubernetes", "-o", "json", "--quiet"]
+            print(f"checkov on {size} files: {_checkov_summary(commands['checkov'], env)}")
         samples: dict[str, list[Sample]] = {name: [] for name in commands}
         for _ in range(runs):  # alternate, so load on the machine hits every command alike
             for name, command in commands.items():
