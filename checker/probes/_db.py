@@ -2,12 +2,12 @@
 whole check, and turning connection failures into the ProbeError reasons the engine reports."""
 from __future__ import annotations
 
-import threading
 from typing import Any, Callable, Iterator, Mapping
 from urllib.parse import unquote, urlsplit
 
 from checker.errors import ProbeError
 from checker.inputs.document import Document
+from checker.probes._deadline import Late, within
 from checker.probes.base import Observation
 
 DEFAULT_TIMEOUT = 5.0
@@ -57,21 +57,7 @@ def within_deadline(doc: Document, seconds: float, attempts: int, produce: Calla
     out) and the check is a `timeout` error.
     """
     budget = DEADLINE_FACTOR * seconds * (attempts + 1)
-    outcome: list[list[Observation] | BaseException] = []
-    done = threading.Event()
-
-    def work() -> None:
-        try:
-            outcome.append(list(produce()))
-        except BaseException as exc:  # handed over to the waiting thread, which raises it
-            outcome.append(exc)
-        finally:
-            done.set()
-
-    threading.Thread(target=work, name=f"probe {address(doc)}", daemon=True).start()
-    if not done.wait(budget):
-        raise ProbeError("timeout", f"{address(doc)}: no complete answer within {budget:g} s")
-    result = outcome[0]
-    if isinstance(result, BaseException):
-        raise result
-    return result
+    try:
+        return within(budget, lambda: list(produce()), f"probe {address(doc)}")
+    except Late:
+        raise ProbeError("timeout", f"{address(doc)}: no complete answer within {budget:g} s") from None

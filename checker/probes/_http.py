@@ -15,6 +15,7 @@ from functools import lru_cache
 from typing import Any, Iterator, Mapping, NamedTuple
 
 from checker.errors import ProbeError
+from checker.probes._deadline import Late, within
 
 MAX_BODY_BYTES = 1024 * 1024
 DEFAULT_TIMEOUT = 5.0
@@ -110,24 +111,12 @@ def _fetch(
     (its next read returns within `timeout`), and the probe gets a `timeout` error.
     """
     deadline = DEADLINE_FACTOR * timeout
-    outcome: list[Response | BaseException] = []
-    done, cancelled = threading.Event(), threading.Event()
-
-    def work() -> None:
-        try:
-            outcome.append(_request(url, method, headers, timeout, verify, max_bytes, cancelled))
-        except BaseException as exc:  # handed over to the waiting thread, which raises it
-            outcome.append(exc)
-        finally:
-            done.set()
-
-    threading.Thread(target=work, name=f"fetch {url}", daemon=True).start()
-    if not done.wait(deadline):
-        cancelled.set()
-        raise ProbeError("timeout", f"{url}: no complete answer within {deadline:g} s")
-    if isinstance(outcome[0], BaseException):
-        raise outcome[0]
-    return outcome[0]
+    cancelled = threading.Event()
+    try:
+        return within(deadline, lambda: _request(url, method, headers, timeout, verify, max_bytes, cancelled), f"fetch {url}")
+    except Late:
+        cancelled.set()  # its next read returns within `timeout`, and it stops there
+        raise ProbeError("timeout", f"{url}: no complete answer within {deadline:g} s") from None
 
 
 def _request(
