@@ -17,16 +17,20 @@
 
 Without a `.preflight.yaml`, a `[tool.preflight]` table in `pyproject.toml`
 (same keys) is read instead; `--config pyproject.toml` names one explicitly.
+A file found rather than named may only narrow what runs (config_trust.py):
+`live`, `endpoints`, `docker` and `docker_host` apply from `--config` files only.
 Command-line options win over the file; lists from both are combined.
 Relative paths are relative to the file.
 """
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import Literal, Optional
 
 from dataclasses import dataclass, field
 
+from checker.config_trust import Note, narrow, warn
 from checker.errors import InputError, UsageError
 from checker.inputs.load import read_text
 from checker.models import STRICT, Severity, error_message, validate
@@ -54,16 +58,35 @@ class Config:
     docker_host: Optional[str] = None  # its API URL (scan --docker-host)
     waivers: Optional[str] = None
     baseline: Optional[str] = None
+    # not keys of the file (init=False: a file that sets them is refused): where this config came from
+    source: Optional[str] = field(default=None, init=False)
+    trusted: bool = field(default=True, init=False)  # named with --config (or no file at all)
+    notes: list[Note] = field(default_factory=list, init=False, repr=False)  # what a found file may not set
 
 
 def load_config(explicit: str | None) -> Config:
-    path = Path(explicit) if explicit else next((Path(n) for n in DEFAULT_NAMES if Path(n).is_file()), None)
-    if path is None and Path(PYPROJECT).is_file():
-        path = Path(PYPROJECT)
+    """The --config file, else the one found in the working folder (which may only narrow: see config_trust)."""
+    path = Path(explicit) if explicit else _found()
     if path is None:
         return Config()
-    if path.suffix == ".toml":
-        return _load_pyproject(path, required=explicit is not None)
+    found = explicit is None
+    config = _load_pyproject(path, required=not found, found=found) if path.suffix == ".toml" else _load_yaml(path, found)
+    config.source, config.trusted = str(path), explicit is not None
+    warn(config.notes)
+    return config
+
+
+def _found() -> Path | None:
+    for name in (*DEFAULT_NAMES, PYPROJECT):
+        path = Path(name)
+        if path.is_symlink():  # it would be read from wherever the link points, outside the tree
+            print(f"preflight: warning: {path}: a symbolic link; not read (name the file with --config)", file=sys.stderr)
+        elif path.is_file():
+            return path
+    return None
+
+
+def _load_yaml(path: Path, found: bool) -> Config:
     from pydantic import ValidationError
 
     from checker.inputs.yaml_source import load_all
@@ -81,6 +104,9 @@ def load_config(explicit: str | None) -> Config:
         line = documents[0].positions.get(location[:1], (1, 1))[0] if documents else 1
         message = error_message(error)
         raise UsageError(f"{path}:{line}: config field {'.'.join(map(str, location))}: {message}") from None
+    if found and documents and isinstance(data, dict):
+        positions = documents[0].positions
+        config.notes = narrow(config, [str(k) for k in data], path, lambda key: positions.get((key,), (1, 1))[0])
     return _relative_to(config, path)
 
 
@@ -94,7 +120,7 @@ def _relative_to(config: Config, path: Path) -> Config:
     return config
 
 
-def _load_pyproject(path: Path, required: bool) -> Config:
+def _load_pyproject(path: Path, required: bool, found: bool = False) -> Config:
     """`[tool.preflight]` in pyproject.toml: the same keys as `.preflight.yaml`."""
     import tomllib
 
@@ -121,6 +147,8 @@ def _load_pyproject(path: Path, required: bool) -> Config:
         location = tuple(error["loc"])
         line = _toml_key_line(text, str(location[0]) if location else "")
         raise UsageError(f"{path}:{line}: config field {'.'.join(map(str, location))}: {error_message(error)}") from None
+    if found:
+        config.notes = narrow(config, [str(k) for k in table], path, lambda key: _toml_key_line(text, key))
     return _relative_to(config, path)
 
 

@@ -91,7 +91,9 @@ def run_scan(request: Request) -> Report:
         attestations=config.attestations, live=request.live or config.live, endpoints=endpoints,
         docker=request.docker or config.docker, docker_host=request.docker_host or config.docker_host,
     )
-    return apply_waivers(report, None, request.paths)
+    from checker.config_trust import annotate
+
+    return apply_waivers(annotate(report, config.notes), None, request.paths)
 
 
 def build(request: Request) -> Written:
@@ -248,6 +250,8 @@ def build_scope(request: Request, report: Report) -> dict[str, Any]:
         "live_targets": {"endpoints": config.endpoints + request.endpoints, "probed": urls},
         "docker": _docker_scope(request, report),
         "environment": report.environment or config.env,
+        "config": {"file": config.source, "named_with_config": config.trusted if config.source else None,
+                   "ignored": [n.message for n in config.notes if not n.applied]},
         "exclusions": list(config.exclude),
         "selection": {"checklists": config.checklists, "select": config.select, "skip": config.skip,
                       "severity": config.severity},

@@ -43,7 +43,8 @@ def _body(report: Report, paint: Paint, verbose: bool, quiet: bool = False) -> l
     shown_statuses = ("fail", "error", "waived", "manual") if verbose else ("fail", "error")
     for checklist, results in report.by_checklist():
         # -v also names the files that were not scanned (links, FIFOs, Helm templates ...)
-        shown = [r for r in results if r.status in shown_statuses or (verbose and r.status == "skip" and r.rule_id == "PF-INPUT")]
+        shown = [r for r in results if r.status in shown_statuses or (verbose and r.status == "skip" and r.rule_id == "PF-INPUT")
+                 or (r.rule_id == "PF-CONFIG" and (verbose or r.reason == "config-ignored"))]  # what a found config tried
         if not shown:
             continue
         lines += ["", paint(checklist.upper(), "bold underline")]
