@@ -14,11 +14,12 @@
     baseline: .preflight-baseline.json # fail only on findings not recorded here
     docker: true                    # also inspect running containers (scan --docker)
     docker_host: unix:///run/docker.sock  # their Docker API (scan --docker-host)
+    trusted_signers: [SHA256:...]   # verify: the evidence signing keys it trusts (`preflight keygen` prints one)
 
 Without a `.preflight.yaml`, a `[tool.preflight]` table in `pyproject.toml`
 (same keys) is read instead; `--config pyproject.toml` names one explicitly.
 A file found rather than named may only narrow what runs (config_trust.py):
-`live`, `endpoints`, `docker` and `docker_host` apply from `--config` files only.
+`live`, `endpoints`, `docker`, `docker_host` and `trusted_signers` apply from `--config` files only.
 Command-line options win over the file; lists from both are combined.
 Relative paths are relative to the file.
 """
@@ -58,6 +59,7 @@ class Config:
     docker_host: Optional[str] = None  # its API URL (scan --docker-host)
     waivers: Optional[str] = None
     baseline: Optional[str] = None
+    trusted_signers: list[str] = field(default_factory=list)  # `verify`: key fingerprints (SHA256:...) it trusts
     # not keys of the file (init=False: a file that sets them is refused): where this config came from
     source: Optional[str] = field(default=None, init=False)
     trusted: bool = field(default=True, init=False)  # named with --config (or no file at all)

@@ -36,6 +36,7 @@ WHY = {
     "endpoints": "only --config files may choose live targets (and so turn on the network)",
     "docker": "only --config files may turn on the Docker API",
     "docker_host": "only --config files may choose a Docker host (and so turn on the network)",
+    "trusted_signers": "only --config files may choose which keys `verify` trusts",
 }
 RULE = ("PF-CONFIG", "config-narrows-only", "input", "A configuration file found in the tree only narrows what runs")
 
