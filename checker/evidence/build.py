@@ -16,6 +16,7 @@ import dataclasses
 
 import datetime as dt
 import json
+import os
 import platform
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -223,7 +224,8 @@ def copy_attestations(request: Request, folder: Path) -> list[str]:
 
 
 def _copy(source: Path, target: Path) -> None:
-    _write(target, source.read_bytes())
+    if not os.path.lexists(target):  # the same file named twice is copied once
+        _write(target, source.read_bytes())
 
 
 def _docker_scope(request: Request, report: Report) -> dict[str, Any] | None:
