@@ -27,17 +27,24 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Literal, Optional
+from typing import Literal, NamedTuple, Optional
 
 from dataclasses import dataclass, field
 
-from checker.config_trust import Note, narrow, warn
 from checker.errors import InputError, UsageError
 from checker.inputs.load import read_text
 from checker.models import STRICT, Severity, error_message, validate
 
 DEFAULT_NAMES = (".preflight.yaml", ".preflight.yml")
 PYPROJECT = "pyproject.toml"
+
+
+class Note(NamedTuple):
+    """One thing a found config tried and was refused, or (applied=True) the narrowing it applied (config_trust.py)."""
+    file: str
+    line: int
+    message: str
+    applied: bool = False
 
 
 @dataclass
@@ -74,7 +81,10 @@ def load_config(explicit: str | None) -> Config:
     found = explicit is None
     config = _load_pyproject(path, required=not found, found=found) if path.suffix == ".toml" else _load_yaml(path, found)
     config.source, config.trusted = str(path), explicit is not None
-    warn(config.notes)
+    if config.notes:
+        from checker.config_trust import warn
+
+        warn(config.notes)
     return config
 
 
@@ -107,6 +117,8 @@ def _load_yaml(path: Path, found: bool) -> Config:
         message = error_message(error)
         raise UsageError(f"{path}:{line}: config field {'.'.join(map(str, location))}: {message}") from None
     if found and documents and isinstance(data, dict):
+        from checker.config_trust import narrow
+
         positions = documents[0].positions
         config.notes = narrow(config, [str(k) for k in data], path, lambda key: positions.get((key,), (1, 1))[0])
     return _relative_to(config, path)
@@ -150,6 +162,8 @@ def _load_pyproject(path: Path, required: bool, found: bool = False) -> Config:
         line = _toml_key_line(text, str(location[0]) if location else "")
         raise UsageError(f"{path}:{line}: config field {'.'.join(map(str, location))}: {error_message(error)}") from None
     if found:
+        from checker.config_trust import narrow
+
         config.notes = narrow(config, [str(k) for k in table], path, lambda key: _toml_key_line(text, key))
     return _relative_to(config, path)
 

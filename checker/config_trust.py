@@ -17,12 +17,10 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, NamedTuple
+from typing import Any, Callable
 
+from checker.config import Config, Note
 from checker.models import Location, Report, Result
-
-if TYPE_CHECKING:
-    from checker.config import Config
 
 # keys a found config may set: each one only selects, within what the command line allows
 NARROWING = frozenset({
@@ -41,14 +39,6 @@ WHY = {
 RULE = ("PF-CONFIG", "config-narrows-only", "input", "A configuration file found in the tree only narrows what runs")
 
 
-class Note(NamedTuple):
-    """One thing a found config tried and was refused, or (applied=True) one narrowing it applied."""
-    file: str
-    line: int
-    message: str
-    applied: bool = False
-
-
 def shown_value(key: str, value: Any) -> str:
     """`live: true`; for anything else only the key: a URL may carry a password."""
     if isinstance(value, bool):
@@ -58,8 +48,6 @@ def shown_value(key: str, value: Any) -> str:
 
 def narrow(config: Config, keys: list[str], path: Path, line_of: Callable[[str], int]) -> list[Note]:
     """Reset what a found config (read from `path`, setting `keys`) may not decide; a note for each."""
-    from checker.config import Config
-
     notes: list[Note] = []
     defaults = Config()
     folder = os.path.realpath(path.parent)

@@ -9,7 +9,6 @@ import sys
 from pathlib import Path
 from typing import Any, Sequence
 
-from checker import safe_write
 from checker.errors import UsageError
 from checker.models import Report
 from checker.reporters import get as get_reporter
@@ -21,6 +20,8 @@ def use_color() -> bool:
 
 def report_inputs(report: Report) -> list[str]:
     """The files a report was made from: an output must never replace one of them."""
+    from checker import safe_write
+
     return safe_write.read_inputs(report.paths, (r.location.file if r.location else None for r in report.results))
 
 
@@ -32,6 +33,8 @@ def emit(report: Report, fmt: str, output: str | None, inputs: Sequence[str] = (
     stdout = getattr(sys.stdout, "buffer", None)
     if write is not None and (output or stdout is not None):
         if output:
+            from checker import safe_write  # only when writing a file: a pre-commit run prints to stdout
+
             with safe_write.open_output(output, inputs=inputs) as stream:
                 write(report, stream, **options)
         elif stdout is not None:
@@ -41,6 +44,8 @@ def emit(report: Report, fmt: str, output: str | None, inputs: Sequence[str] = (
         return
     text = reporter.render(report, **options)
     if output:
+        from checker import safe_write
+
         safe_write.write_text(output, text, inputs=inputs)
     else:
         sys.stdout.write(text)
@@ -57,6 +62,8 @@ def emit_all(report: Report, formats: list[str], outputs: list[str], output_dir:
     if inputs is None and (output_dir or outputs):
         inputs = report_inputs(report)
     if output_dir:
+        from checker import safe_write
+
         folder = Path(output_dir)
         safe_write.make_folder(folder)
         for fmt in formats:

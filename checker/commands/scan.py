@@ -11,7 +11,6 @@ from checker.commands.output import emit_all, use_color
 from checker.engine.baseline import apply_baseline
 from checker.engine.waivers import apply_waivers
 from checker.config import load_config
-from checker.config_trust import annotate
 from checker.errors import UsageError
 from checker.models import Report, severity_rank
 
@@ -57,7 +56,10 @@ def _scan(args: argparse.Namespace) -> int:
         docker=docker,
         docker_host=docker_host,
     )
-    report = annotate(report, config.notes)  # what a config found in the tree tried, and what it narrowed
+    if config.notes:  # what a config found in the tree tried, and what it narrowed
+        from checker.config_trust import annotate
+
+        report = annotate(report, config.notes)
     report = apply_waivers(report, args.waivers or config.waivers, paths)
     report = apply_baseline(report, args.baseline or config.baseline)
     emit_all(report, args.format, args.output, args.output_dir, verbose=args.verbose, quiet=args.quiet)
