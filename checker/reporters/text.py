@@ -37,7 +37,7 @@ def render(report: Report, color: bool = False, verbose: bool = False, quiet: bo
 
 
 def _body(report: Report, paint: Paint, verbose: bool, quiet: bool = False) -> list[str]:
-    files = len({r.target for r in report.results if r.location and r.location.file})
+    files = len({r.target for r in report.results if r.location and r.location.file and r.rule_id != "PF-CONFIG"})
     environment = report.environment or "inferred per file (default production)"
     lines = [f"{paint('preflight ' + report.tool.version, 'bold')} - {files} file(s) - environment: {environment}"]
     shown_statuses = ("fail", "error", "waived", "manual") if verbose else ("fail", "error")
