@@ -2,7 +2,8 @@
 
 Every command returns its exit code. One handler maps errors to exit codes:
 0 nothing at or above --fail-on, 1 failing results, 2 usage / configuration /
-rule-file errors, 130 interrupted.
+rule-file errors (and unreadable or unwritable files, input nested too deeply), 130 interrupted;
+`verify` exits 3 when the hashes hold but no trusted key authenticates the signature.
 """
 from __future__ import annotations
 
@@ -124,7 +125,10 @@ def _evidence_arguments(evidence: argparse.ArgumentParser) -> None:
 
 def _verify_arguments(verify: argparse.ArgumentParser) -> None:
     verify.add_argument("bundle", metavar="DIR")
-    verify.add_argument("--public-key", metavar="FILE", help="expected signer (default: the key recorded in the bundle)")
+    verify.add_argument("--public-key", metavar="FILE",
+                        help="the signer's public key you trust (without it, or a fingerprint pinned in --config, "
+                             "the signature is not authenticated: exit 3)")
+    verify.add_argument("--config", metavar="FILE", help="configuration file whose trusted_signers pin signing keys")
 
 
 def _keygen_arguments(keygen: argparse.ArgumentParser) -> None:
@@ -192,3 +196,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return 1
+    # input the user gave that no command checked for: still one line and exit 2, never a traceback
+    except OSError as exc:
+        where = f"{exc.filename}: " if exc.filename else ""
+        print(f"preflight: error: {where}{exc.strerror or exc}", file=sys.stderr)
+        return 2
+    except RecursionError:
+        print("preflight: error: an input is nested too deeply to process", file=sys.stderr)
+        return 2

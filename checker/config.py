@@ -14,16 +14,20 @@
     baseline: .preflight-baseline.json # fail only on findings not recorded here
     docker: true                    # also inspect running containers (scan --docker)
     docker_host: unix:///run/docker.sock  # their Docker API (scan --docker-host)
+    trusted_signers: [SHA256:...]   # verify: the evidence signing keys it trusts (`preflight keygen` prints one)
 
 Without a `.preflight.yaml`, a `[tool.preflight]` table in `pyproject.toml`
 (same keys) is read instead; `--config pyproject.toml` names one explicitly.
+A file found rather than named may only narrow what runs (config_trust.py):
+`live`, `endpoints`, `docker`, `docker_host` and `trusted_signers` apply from `--config` files only.
 Command-line options win over the file; lists from both are combined.
 Relative paths are relative to the file.
 """
 from __future__ import annotations
 
+import sys
 from pathlib import Path
-from typing import Literal, Optional
+from typing import Literal, NamedTuple, Optional
 
 from dataclasses import dataclass, field
 
@@ -33,6 +37,14 @@ from checker.models import STRICT, Severity, error_message, validate
 
 DEFAULT_NAMES = (".preflight.yaml", ".preflight.yml")
 PYPROJECT = "pyproject.toml"
+
+
+class Note(NamedTuple):
+    """One thing a found config tried and was refused, or (applied=True) the narrowing it applied (config_trust.py)."""
+    file: str
+    line: int
+    message: str
+    applied: bool = False
 
 
 @dataclass
@@ -54,16 +66,39 @@ class Config:
     docker_host: Optional[str] = None  # its API URL (scan --docker-host)
     waivers: Optional[str] = None
     baseline: Optional[str] = None
+    trusted_signers: list[str] = field(default_factory=list)  # `verify`: key fingerprints (SHA256:...) it trusts
+    # not keys of the file (init=False: a file that sets them is refused): where this config came from
+    source: Optional[str] = field(default=None, init=False)
+    trusted: bool = field(default=True, init=False)  # named with --config (or no file at all)
+    notes: list[Note] = field(default_factory=list, init=False, repr=False)  # what a found file may not set
 
 
 def load_config(explicit: str | None) -> Config:
-    path = Path(explicit) if explicit else next((Path(n) for n in DEFAULT_NAMES if Path(n).is_file()), None)
-    if path is None and Path(PYPROJECT).is_file():
-        path = Path(PYPROJECT)
+    """The --config file, else the one found in the working folder (which may only narrow: see config_trust)."""
+    path = Path(explicit) if explicit else _found()
     if path is None:
         return Config()
-    if path.suffix == ".toml":
-        return _load_pyproject(path, required=explicit is not None)
+    found = explicit is None
+    config = _load_pyproject(path, required=not found, found=found) if path.suffix == ".toml" else _load_yaml(path, found)
+    config.source, config.trusted = str(path), explicit is not None
+    if config.notes:
+        from checker.config_trust import warn
+
+        warn(config.notes)
+    return config
+
+
+def _found() -> Path | None:
+    for name in (*DEFAULT_NAMES, PYPROJECT):
+        path = Path(name)
+        if path.is_symlink():  # it would be read from wherever the link points, outside the tree
+            print(f"preflight: warning: {path}: a symbolic link; not read (name the file with --config)", file=sys.stderr)
+        elif path.is_file():
+            return path
+    return None
+
+
+def _load_yaml(path: Path, found: bool) -> Config:
     from pydantic import ValidationError
 
     from checker.inputs.yaml_source import load_all
@@ -81,6 +116,11 @@ def load_config(explicit: str | None) -> Config:
         line = documents[0].positions.get(location[:1], (1, 1))[0] if documents else 1
         message = error_message(error)
         raise UsageError(f"{path}:{line}: config field {'.'.join(map(str, location))}: {message}") from None
+    if found and documents and isinstance(data, dict):
+        from checker.config_trust import narrow
+
+        positions = documents[0].positions
+        config.notes = narrow(config, [str(k) for k in data], path, lambda key: positions.get((key,), (1, 1))[0])
     return _relative_to(config, path)
 
 
@@ -94,7 +134,7 @@ def _relative_to(config: Config, path: Path) -> Config:
     return config
 
 
-def _load_pyproject(path: Path, required: bool) -> Config:
+def _load_pyproject(path: Path, required: bool, found: bool = False) -> Config:
     """`[tool.preflight]` in pyproject.toml: the same keys as `.preflight.yaml`."""
     import tomllib
 
@@ -121,6 +161,10 @@ def _load_pyproject(path: Path, required: bool) -> Config:
         location = tuple(error["loc"])
         line = _toml_key_line(text, str(location[0]) if location else "")
         raise UsageError(f"{path}:{line}: config field {'.'.join(map(str, location))}: {error_message(error)}") from None
+    if found:
+        from checker.config_trust import narrow
+
+        config.notes = narrow(config, [str(k) for k in table], path, lambda key: _toml_key_line(text, key))
     return _relative_to(config, path)
 
 

@@ -176,7 +176,9 @@ def test_config_file_sets_defaults_and_flags_win(project: Path, capsys: pytest.C
     monkeypatch.chdir(work)
     code, out, _ = cli(capsys, *scan_args(project), "-f", "json")
     assert code == 0
-    assert [r["rule_id"] for r in json.loads(out)["results"]] == ["CLI-001"]
+    results = json.loads(out)["results"]
+    assert [r["rule_id"] for r in results] == ["CLI-001", "PF-CONFIG"]  # the found config's narrowing is shown
+    assert results[1]["message"].startswith("applied .preflight.yaml (found, not named with --config")
     assert cli(capsys, *scan_args(project), "--fail-on", "medium")[0] == 1
     (work / ".preflight.yaml").write_text("fail_on: high\nfail-on: low\n")
     code, out, err = cli(capsys, *scan_args(project))

@@ -92,11 +92,12 @@ def test_bundle_layout(built: tuple[Path, Path, Path]) -> None:
     assert not (project / "evidence").exists()  # nothing written into the scanned tree
 
 
-def test_intact_bundle_verifies(bundle: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_intact_unsigned_bundle_holds_but_is_not_authenticated(bundle: Path) -> None:
     result = preflight("verify", str(bundle))
-    assert result.returncode == 0, result.stdout
+    assert result.returncode == 3, result.stdout
     count = len(json.loads((bundle / "manifest.json").read_text())["files"])
-    assert f"verified: {count} files" in result.stdout
+    assert f"hashes intact: {count} files" in result.stdout
+    assert "not authenticated: the bundle is not signed" in result.stdout
 
 
 @pytest.mark.parametrize("kind", ["report.json", "evidence", "scope.json", "tool.json", "attestations", "manifest.json"])
@@ -128,12 +129,15 @@ def test_added_and_removed_files(bundle: Path, capsys: pytest.CaptureFixture[str
     assert "added: evidence/extra.json" in out and "removed: report.json" in out
 
 
-def test_signed_bundle_verifies(built: tuple[Path, Path, Path], signed: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    result = preflight("verify", str(signed))
-    assert result.returncode == 0, result.stdout
-    assert "signature by SHA256:" in result.stdout and "signer.pub" in result.stdout
+def test_signed_bundle_verifies_against_the_trusted_key(built: tuple[Path, Path, Path], signed: Path,
+                                                        capsys: pytest.CaptureFixture[str]) -> None:
     code, out = verify(capsys, str(signed), "--public-key", str(built[0].parent / "signer.pub"))
-    assert code == 0 and "--public-key" in out
+    assert code == 0 and "--public-key" in out and "verified:" in out and "signature by SHA256:" in out
+    # without a trusted key, the signer.pub beside the signature proves nothing: consistent, not authenticated
+    result = preflight("verify", str(signed))
+    assert result.returncode == 3, result.stdout
+    assert "signature: consistent, checked against signer.pub" in result.stdout
+    assert "not authenticated: signed by SHA256:" in result.stdout and "--public-key" in result.stdout
 
 
 def test_signed_bundle_with_changed_file_fails(signed: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -205,7 +209,7 @@ def test_fastgpt_bundle_verifies_and_names_any_changed_file(tmp_path: Path, caps
     result = preflight("evidence", str(FASTGPT), "--framework", "soc2", "-o", str(out))
     assert result.returncode == 0, result.stderr
     code, text = verify(capsys, str(out))
-    assert code == 0, text
+    assert code == 3, text  # intact, unsigned
     files = sorted(p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file())
     assert any(f.startswith("evidence/") for f in files)
     for name in files:
@@ -214,4 +218,4 @@ def test_fastgpt_bundle_verifies_and_names_any_changed_file(tmp_path: Path, caps
         code, text = verify(capsys, str(out))
         assert code == 1 and f"changed: {name}" in text, (name, text)
         (out / name).write_bytes(original)
-    assert verify(capsys, str(out))[0] == 0
+    assert verify(capsys, str(out))[0] == 3

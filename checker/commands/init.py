@@ -2,9 +2,11 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
+from checker import safe_write
 from checker.errors import UsageError
 
 STARTER = """\
@@ -47,8 +49,8 @@ attestations: []
 
 def run_init(args: argparse.Namespace) -> int:
     path = Path(".preflight.yaml")
-    if path.exists():
+    if os.path.lexists(path):  # a dangling symbolic link too: it would be written through
         raise UsageError(f"{path} already exists; not overwriting it")
-    path.write_text(STARTER, encoding="utf-8")
+    safe_write.write_text(path, STARTER, exclusive=True)
     print(f"preflight: wrote {path}", file=sys.stderr)
     return 0

@@ -5,6 +5,7 @@ import argparse
 import os
 from pathlib import Path
 
+from checker import safe_write
 from checker.errors import UsageError
 from checker.evidence import signing
 
@@ -12,17 +13,16 @@ from checker.evidence import signing
 def run_keygen(args: argparse.Namespace) -> int:
     private_path, public_path = Path(args.output + ".key"), Path(args.output + ".pub")
     for path in (private_path, public_path):
-        if path.exists():
+        if os.path.lexists(path):  # a dangling symbolic link counts: it would be written through
             raise UsageError(f"{path}: already exists; not overwriting a key")
     if not private_path.parent.is_dir():
         raise UsageError(f"{private_path.parent}: no such folder")
     private, public = signing.generate()
-    # O_EXCL: never overwrite; 0600 from the start, not chmod after writing
-    descriptor = os.open(private_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(descriptor, "wb") as handle:
+    # O_EXCL | O_NOFOLLOW: never overwrite, never through a link; 0600 from the start, not chmod after writing
+    with safe_write.open_output(private_path, exclusive=True, mode=0o600) as handle:
+        os.fchmod(handle.fileno(), 0o600)  # whatever the umask: exactly owner read and write
         handle.write(private)
-    os.chmod(private_path, 0o600)  # in case the umask was stricter than needed, or looser
-    public_path.write_bytes(public)
+    safe_write.write_bytes(public_path, public, exclusive=True, mode=0o644)
     key = signing.load_public(public_path)
     print(f"wrote {private_path} (private, keep it secret) and {public_path}; fingerprint {signing.fingerprint(key)}")
     return 0

@@ -18,11 +18,11 @@ import json
 import sys
 from pathlib import Path
 
-from checker.commands.output import emit_all
+from checker.commands.output import emit_all, report_inputs
 from checker.engine.run import build_report
 from checker.errors import UsageError
 from checker.models import MergedInput, Report, Result
-from checker.reporters.json_report import load
+from checker.reporters.json_report import TooDeep, load
 
 MIXED = "mixed"
 
@@ -34,7 +34,7 @@ def run_merge(args: argparse.Namespace) -> int:
     if len(hashes) > 1:
         print(f"preflight: warning: the reports were made with {len(hashes)} different rule sets "
               f"(rules_sha256 {', '.join(h[:12] for h in hashes)}); merged anyway, see merged_from", file=sys.stderr)
-    emit_all(merged, args.format or ["json"], args.output, args.output_dir)
+    emit_all(merged, args.format or ["json"], args.output, args.output_dir, [*args.files, *report_inputs(merged)])
     return 0
 
 
@@ -75,6 +75,8 @@ def _read(name: str) -> Report:
     except OSError as exc:
         raise UsageError(f"{name}: {exc.strerror}") from None
     except ValueError as exc:
+        if isinstance(exc, TooDeep):
+            raise UsageError(f"{name}: not a preflight JSON report: {exc}") from None
         if isinstance(exc, ValidationError):
             raise UsageError(f"{name}: not a preflight JSON report (first problem: {exc.errors()[0]['msg']})") from None
         raise UsageError(f"{name}: not JSON ({exc})") from None

@@ -56,6 +56,10 @@ def _scan(args: argparse.Namespace) -> int:
         docker=docker,
         docker_host=docker_host,
     )
+    if config.notes:  # what a config found in the tree tried, and what it narrowed
+        from checker.config_trust import annotate
+
+        report = annotate(report, config.notes)
     report = apply_waivers(report, args.waivers or config.waivers, paths)
     report = apply_baseline(report, args.baseline or config.baseline)
     emit_all(report, args.format, args.output, args.output_dir, verbose=args.verbose, quiet=args.quiet)

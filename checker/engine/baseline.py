@@ -34,8 +34,11 @@ def build_baseline(report: Report) -> dict[str, Any]:
 def write_baseline(report: Report, path: str) -> int:
     import json  # here, not at the top: a scan without a baseline never needs it
 
+    from checker import safe_write
+
     data = build_baseline(report)
-    Path(path).write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    inputs = safe_write.read_inputs(report.paths, (r.location.file if r.location else None for r in report.results))
+    safe_write.write_text(path, json.dumps(data, indent=2, ensure_ascii=False) + "\n", inputs=inputs)
     return len(data["fingerprints"])
 
 

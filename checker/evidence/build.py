@@ -16,13 +16,13 @@ import dataclasses
 
 import datetime as dt
 import json
+import os
 import platform
-import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from checker import __version__
+from checker import __version__, safe_write
 from checker.config import Config
 from checker.engine.fingerprint import fingerprint
 from checker.engine.rules import Rule, load_rules
@@ -65,7 +65,9 @@ def _inside(child: Path, parent: Path) -> bool:
 
 
 def check_output(output: Path, paths: list[str]) -> None:
-    """Refuse a non-empty DIR, a file, or a DIR inside (or equal to) a scanned path."""
+    """Refuse a symbolic link, a non-empty DIR, a file, or a DIR inside (or equal to) a scanned path."""
+    if output.is_symlink():  # dangling or not: the bundle would be written wherever it points
+        raise UsageError(f"{output}: is a symbolic link; name the bundle folder itself")
     if output.exists() and not output.is_dir():
         raise UsageError(f"{output}: exists and is not a folder")
     if output.is_dir() and any(output.iterdir()):
@@ -91,7 +93,9 @@ def run_scan(request: Request) -> Report:
         attestations=config.attestations, live=request.live or config.live, endpoints=endpoints,
         docker=request.docker or config.docker, docker_host=request.docker_host or config.docker_host,
     )
-    return apply_waivers(report, None, request.paths)
+    from checker.config_trust import annotate
+
+    return apply_waivers(annotate(report, config.notes), None, request.paths)
 
 
 def build(request: Request) -> Written:
@@ -100,9 +104,9 @@ def build(request: Request) -> Written:
     started = utc_now()
     report = run_scan(request)
     out = request.output
-    out.mkdir(parents=True, exist_ok=True)
+    safe_write.make_folder(out)
     notes: list[str] = []
-    (out / "report.json").write_text(report.to_json() + "\n", encoding="utf-8")
+    _write(out / "report.json", (report.to_json() + "\n").encode("utf-8"))
     notes += write_html(report, out)
     write_evidence(report, out / "evidence")
     notes += copy_attestations(request, out / "attestations")
@@ -117,18 +121,23 @@ def build(request: Request) -> Written:
         "started_at": started, "finished_at": utc_now(),
     })
     raw = manifest_file.build_manifest(out, notes)
-    (out / manifest_file.MANIFEST).write_bytes(raw)
+    _write(out / manifest_file.MANIFEST, raw)
     signer = None
     if key is not None:
-        (out / manifest_file.SIGNATURE).write_bytes(signing.sign(key, raw))
-        (out / manifest_file.SIGNER).write_bytes(signing.public_pem(key.public_key()))
+        _write(out / manifest_file.SIGNATURE, signing.sign(key, raw))
+        _write(out / manifest_file.SIGNER, signing.public_pem(key.public_key()))
         signer = signing.fingerprint(key.public_key())
     return Written(out, len(manifest_file.bundle_files(out)), notes, signer)
 
 
+def _write(path: Path, data: bytes) -> None:
+    """Every bundle file is new: created with O_EXCL | O_NOFOLLOW in folders reached without following links."""
+    safe_write.make_folder(path.parent)
+    safe_write.write_bytes(path, data, exclusive=True)
+
+
 def _write_json(path: Path, data: Any) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(data, indent=2, ensure_ascii=False, default=str) + "\n", encoding="utf-8")
+    _write(path, (json.dumps(data, indent=2, ensure_ascii=False, default=str) + "\n").encode("utf-8"))
 
 
 def write_html(report: Report, out: Path) -> list[str]:
@@ -144,7 +153,7 @@ def write_html(report: Report, out: Path) -> list[str]:
         text = html.render(report)
     except Exception as exc:  # noqa: BLE001  the HTML view is a convenience; report.json is the record
         return [f"report.html: not written, the HTML reporter failed ({type(exc).__name__}: {exc})"]
-    (out / "report.html").write_text(text, encoding="utf-8")
+    _write(out / "report.html", text.encode("utf-8"))
     return []
 
 
@@ -215,8 +224,8 @@ def copy_attestations(request: Request, folder: Path) -> list[str]:
 
 
 def _copy(source: Path, target: Path) -> None:
-    target.parent.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(source, target)
+    if not os.path.lexists(target):  # the same file named twice is copied once
+        _write(target, source.read_bytes())
 
 
 def _docker_scope(request: Request, report: Report) -> dict[str, Any] | None:
@@ -248,6 +257,8 @@ def build_scope(request: Request, report: Report) -> dict[str, Any]:
         "live_targets": {"endpoints": config.endpoints + request.endpoints, "probed": urls},
         "docker": _docker_scope(request, report),
         "environment": report.environment or config.env,
+        "config": {"file": config.source, "named_with_config": config.trusted if config.source else None,
+                   "ignored": [n.message for n in config.notes if not n.applied]},
         "exclusions": list(config.exclude),
         "selection": {"checklists": config.checklists, "select": config.select, "skip": config.skip,
                       "severity": config.severity},

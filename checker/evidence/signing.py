@@ -42,6 +42,15 @@ def load_private(path: Path) -> Ed25519PrivateKey:
     return key
 
 
+def public_from_pem(raw: bytes) -> Ed25519PublicKey | None:
+    """An Ed25519 public key from PEM bytes, or None when they are not one."""
+    try:
+        key = serialization.load_pem_public_key(raw)
+    except (ValueError, TypeError):
+        return None
+    return key if isinstance(key, Ed25519PublicKey) else None
+
+
 def load_public(path: Path) -> Ed25519PublicKey:
     try:
         key = serialization.load_pem_public_key(path.read_bytes())

@@ -19,5 +19,13 @@ def write(report: Report, stream: BinaryIO, **_: Any) -> None:
     stream.write(b"\n")
 
 
+class TooDeep(ValueError):
+    """JSON nested past what the parser's recursion allows: a crafted file, never a report preflight wrote."""
+
+
 def load(text: str) -> Report:
-    return Report.from_json(text)
+    """A saved report (raises ValueError, TooDeep or pydantic.ValidationError)."""
+    try:
+        return Report.from_json(text)
+    except RecursionError:
+        raise TooDeep("nested too deeply (a preflight report is a few levels deep)") from None

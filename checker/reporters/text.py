@@ -37,13 +37,14 @@ def render(report: Report, color: bool = False, verbose: bool = False, quiet: bo
 
 
 def _body(report: Report, paint: Paint, verbose: bool, quiet: bool = False) -> list[str]:
-    files = len({r.target for r in report.results if r.location and r.location.file})
+    files = len({r.target for r in report.results if r.location and r.location.file and r.rule_id != "PF-CONFIG"})
     environment = report.environment or "inferred per file (default production)"
     lines = [f"{paint('preflight ' + report.tool.version, 'bold')} - {files} file(s) - environment: {environment}"]
     shown_statuses = ("fail", "error", "waived", "manual") if verbose else ("fail", "error")
     for checklist, results in report.by_checklist():
         # -v also names the files that were not scanned (links, FIFOs, Helm templates ...)
-        shown = [r for r in results if r.status in shown_statuses or (verbose and r.status == "skip" and r.rule_id == "PF-INPUT")]
+        shown = [r for r in results if r.status in shown_statuses or (verbose and r.status == "skip" and r.rule_id == "PF-INPUT")
+                 or (r.rule_id == "PF-CONFIG" and (verbose or r.reason == "config-ignored"))]  # what a found config tried
         if not shown:
             continue
         lines += ["", paint(checklist.upper(), "bold underline")]

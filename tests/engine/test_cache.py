@@ -1,6 +1,8 @@
 """The compiled-rules cache: a warm start gives the same rules, and any rule change is seen."""
 from __future__ import annotations
 
+import os
+import stat
 from pathlib import Path
 
 import pytest
@@ -66,3 +68,78 @@ def test_no_cache_variable_skips_reading_and_writing(cache_dir: Path, monkeypatc
     load_rules()
     assert not cache_dir.exists()
     assert cache.load("anything") is None
+
+
+# --- the cache never runs code it did not write (issue 12, item 11) ------------------------------
+
+class _Planted:
+    """A pickle that, when loaded, creates the file named in it: the proof that unpickling ran."""
+
+    def __init__(self, proof: Path) -> None:
+        self.proof = proof
+
+    def __reduce__(self):  # type: ignore[no-untyped-def]
+        return (Path.touch, (self.proof,))
+
+
+def _planted_entry(key: str, proof: Path, stored_key: str) -> Path:
+    import pickle
+
+    entry = cache._entry(key)
+    entry.parent.mkdir(parents=True, exist_ok=True)
+    key_bytes = stored_key.encode()
+    entry.write_bytes(cache.MAGIC + len(key_bytes).to_bytes(8, "big") + key_bytes + pickle.dumps(_Planted(proof)))
+    return entry
+
+
+def test_an_entry_for_another_key_is_never_unpickled(cache_dir: Path, tmp_path: Path) -> None:
+    import pickle
+
+    proof = tmp_path / "unpickled"
+    cache_dir.mkdir(mode=0o700)
+    # the layout of the version before: (key, value) in one pickle, loaded whole before the key was compared
+    cache._entry("wanted").write_bytes(pickle.dumps(("another key", _Planted(proof))))
+    assert cache.load("wanted") is None and not proof.exists()
+    _planted_entry("wanted", proof, stored_key="another key")
+    assert cache.load("wanted") is None and not proof.exists()
+
+
+def test_a_folder_others_can_write_to_is_tightened_and_its_entries_dropped(cache_dir: Path, tmp_path: Path) -> None:
+    proof = tmp_path / "unpickled"
+    cache_dir.mkdir()
+    entry = _planted_entry("wanted", proof, stored_key="wanted")
+    os.chmod(cache_dir, 0o777)
+    assert cache.load("wanted") is None and not proof.exists()
+    assert stat.S_IMODE(cache_dir.stat().st_mode) == 0o700 and not entry.exists()
+
+
+def test_entries_that_are_links_or_writable_by_others_are_not_loaded(cache_dir: Path, tmp_path: Path) -> None:
+    proof = tmp_path / "unpickled"
+    cache_dir.mkdir(mode=0o700)
+    entry = _planted_entry("wanted", proof, stored_key="wanted")
+    os.chmod(entry, 0o666)
+    assert cache.load("wanted") is None and not proof.exists()
+    elsewhere = tmp_path / "elsewhere.pickle"
+    entry.rename(elsewhere)
+    os.chmod(elsewhere, 0o600)
+    entry.symlink_to(elsewhere)
+    assert cache.load("wanted") is None and not proof.exists()
+
+
+@pytest.mark.skipif(not hasattr(os, "getuid") or os.getuid() != 0, reason="needs root to give the folder away")
+def test_a_folder_of_another_user_is_neither_read_nor_written(cache_dir: Path, tmp_path: Path) -> None:
+    proof = tmp_path / "unpickled"
+    cache_dir.mkdir(mode=0o700)
+    entry = _planted_entry("wanted", proof, stored_key="wanted")
+    os.chown(entry, 65534, 65534)
+    os.chown(cache_dir, 65534, 65534)
+    assert cache.load("wanted") is None and not proof.exists()
+    cache.store("other", [1, 2, 3])
+    assert not cache._entry("other").exists()
+
+
+def test_a_new_cache_folder_is_private_and_a_warm_load_still_works(cache_dir: Path) -> None:
+    cache.store("wanted", {"rules": [1, 2]})
+    assert stat.S_IMODE(cache_dir.stat().st_mode) == 0o700
+    assert cache.load("wanted") == {"rules": [1, 2]}
+    assert cache.load("wanted-but-longer") is None

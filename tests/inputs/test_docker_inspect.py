@@ -78,12 +78,16 @@ def test_unreachable_docker_host_is_one_error_and_the_files_are_still_scanned(tm
     assert [r["status"] for r in results if r["rule_id"] == "SEC-001"] == ["fail"]
 
 
-def test_config_file_turns_docker_on(tmp_path: Path) -> None:
+def test_config_file_turns_docker_on_only_when_named(tmp_path: Path) -> None:
     (tmp_path / ".preflight.yaml").write_text(f"docker_host: {NOWHERE}\n")
-    done = preflight("scan", "--select", "SEC-600", "-f", "json", cwd=tmp_path)
+    done = preflight("scan", "--config", ".preflight.yaml", "--select", "SEC-600", "-f", "json", cwd=tmp_path)
     results = json.loads(done.stdout)["results"]
     assert [(r["target"], r["reason"]) for r in results if r["status"] == "error"] == [(NOWHERE, "unreachable")]
     assert done.returncode == 1
+    # found in the working folder (as a pull request would commit it), it may not choose a Docker host
+    found = preflight("scan", ".", "--select", "SEC-600", "-f", "json", cwd=tmp_path)
+    assert not [r for r in json.loads(found.stdout)["results"] if r["status"] == "error"]
+    assert "ignored `docker_host` from .preflight.yaml" in found.stderr
 
 
 def test_scan_help_lists_the_docker_flags() -> None:
