@@ -132,6 +132,12 @@ def open_output(path: PathLike, *, exclusive: bool = False, mode: int = 0o666,
     descriptor = _open_folder(folder, create=False)
     try:
         _refuse_inputs(descriptor, name, path, inputs)
+        if not exclusive and _is_device(descriptor, name):
+            # -o /dev/null or a named pipe the user gave: written through, never replaced by a file
+            fd = os.open(name, os.O_WRONLY | _NOFOLLOW | _CLOEXEC, dir_fd=descriptor)
+            with os.fdopen(fd, "wb") as handle:
+                yield handle
+            return
         if exclusive:
             with _created(descriptor, name, path, mode) as handle:
                 yield handle
@@ -146,6 +152,14 @@ def open_output(path: PathLike, *, exclusive: bool = False, mode: int = 0o666,
             raise UsageError(f"{path}: cannot write: {exc.strerror}") from None
     finally:
         os.close(descriptor)
+
+
+def _is_device(descriptor: int, name: str) -> bool:
+    try:
+        mode = os.stat(name, dir_fd=descriptor, follow_symlinks=False).st_mode
+    except OSError:
+        return False
+    return stat.S_ISCHR(mode) or stat.S_ISFIFO(mode)
 
 
 @contextmanager

@@ -138,3 +138,11 @@ def test_deeply_nested_json_is_one_line(checkout: Path, command: str, depth: int
     for name in ("deep.json", "deep-object.json"):
         line = _one_line_error(preflight(command, name, cwd=checkout))
         assert f"{name}: not a preflight JSON report: nested too deeply" in line
+
+
+def test_dev_null_is_written_through_not_replaced(tmp_path: Path) -> None:
+    # -o /dev/null is what benchmarks and users do to drop a report: it must stay a device
+    from checker import safe_write
+
+    safe_write.write_text("/dev/null", "x")
+    assert stat.S_ISCHR(os.stat("/dev/null").st_mode)
