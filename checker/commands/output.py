@@ -6,6 +6,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from checker.engine.redact import active as active_redactor
 from checker.errors import UsageError
 from checker.models import Report
 from checker.reporters import get as get_reporter
@@ -44,6 +45,7 @@ def emit_all(report: Report, formats: list[str], outputs: list[str], output_dir:
     (at most one may), and with --output-dir each goes to DIR/report<suffix>.
     """
     formats = formats or ["text"]
+    report = active_redactor().report(report)  # the choke point of reports: saved ones re-rendered included
     if output_dir:
         folder = Path(output_dir)
         folder.mkdir(parents=True, exist_ok=True)

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from checker.engine.fingerprint import fingerprint
+from checker.engine.redact import mask_data
 from checker.engine.waivers import resummarize
 from checker.errors import UsageError
 from checker.models import Report, Waiver
@@ -34,7 +35,7 @@ def build_baseline(report: Report) -> dict[str, Any]:
 def write_baseline(report: Report, path: str) -> int:
     import json  # here, not at the top: a scan without a baseline never needs it
 
-    data = build_baseline(report)
+    data = mask_data(build_baseline(report))  # a baseline is committed: masked like every output
     Path(path).write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     return len(data["fingerprints"])
 

@@ -17,7 +17,6 @@ import dataclasses
 import datetime as dt
 import json
 import platform
-import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -25,6 +24,7 @@ from typing import Any
 from checker import __version__
 from checker.config import Config
 from checker.engine.fingerprint import fingerprint
+from checker.engine.redact import active as active_redactor, mask_data
 from checker.engine.rules import Rule, load_rules
 from checker.errors import UsageError
 from checker.evidence import manifest as manifest_file
@@ -98,7 +98,7 @@ def build(request: Request) -> Written:
     check_output(request.output, request.paths)
     key = signing.load_private(request.sign_key) if request.sign_key is not None else None  # fails before the scan
     started = utc_now()
-    report = run_scan(request)
+    report = active_redactor().report(run_scan(request))  # waivers came after the scan's own masking
     out = request.output
     out.mkdir(parents=True, exist_ok=True)
     notes: list[str] = []
@@ -128,7 +128,8 @@ def build(request: Request) -> Written:
 
 def _write_json(path: Path, data: Any) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(data, indent=2, ensure_ascii=False, default=str) + "\n", encoding="utf-8")
+    text = json.dumps(mask_data(data), indent=2, ensure_ascii=False, default=str)  # scope.json names --endpoint URLs
+    path.write_text(text + "\n", encoding="utf-8")
 
 
 def write_html(report: Report, out: Path) -> list[str]:
@@ -215,8 +216,15 @@ def copy_attestations(request: Request, folder: Path) -> list[str]:
 
 
 def _copy(source: Path, target: Path) -> None:
+    """A file of the scanned tree into the bundle; a text file masked like every other output."""
     target.parent.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(source, target)
+    data = source.read_bytes()
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        target.write_bytes(data)  # not text: copied as it is
+        return
+    target.write_text(active_redactor().masked(text), encoding="utf-8", newline="")  # secrets masked; bytes else kept
 
 
 def _docker_scope(request: Request, report: Report) -> dict[str, Any] | None:
