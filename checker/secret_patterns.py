@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
-from typing import Iterator
+from typing import Callable, Iterator
 
 from checker.secrets import is_secret_key, mask
 
@@ -44,48 +44,70 @@ _TOKENS = (
     r"eyJ[A-Za-z0-9_-]{8,4096}\.eyJ[A-Za-z0-9_-]{4,65536}\.[A-Za-z0-9_-]{0,4096}",
 )
 _VALUE = r"[^\s\"'`;&|<>,)}\]]{1,4096}"
-_FORMS = (
-    r"(?P<pem_head>-----BEGIN[ A-Z0-9]{0,40}PRIVATE KEY(?: BLOCK)?-----)(?P<pem>(?:(?!-----END)[\s\S]){1,65536})",
-    r"(?<=://)[^\s:/?#@'\"<>\[\]]{0,256}:(?P<url>[^\s/?#'\"<>]{1,512})@(?=[^\s@/?#]{0,255}(?:[\s/?#'\"<>]|$))",
-    rf"(?i:[?&;]{_QUERY_NAMES}=)(?P<query>[^&#\s'\"<>]{{1,4096}})",
-    rf"(?i:(?<![\w-])--(?:{_FLAGS}))(?:=|[ \t]+)[\"']?(?P<flag>{_VALUE})",
-    r"(?i:\b(?:authorization|proxy-authorization)[\"']?\s{0,3}[:=]\s{0,3}[\"']?(?:basic|bearer|token|digest)[ \t]+)"
-    r"(?P<header>[A-Za-z0-9+/=._~-]{4,4096})",
-    rf"(?<![A-Za-z0-9_.:/-])(?P<name>[A-Za-z0-9_.:/-]{{1,128}})(?:[\"'][ \t]{{0,3}}:|[ \t]{{0,3}}=)"
-    rf"[ \t]{{0,3}}[\"']?(?P<assigned>{_VALUE})",
-    rf"(?<![A-Za-z0-9_])(?P<token>{'|'.join(_TOKENS)})",
+# (form, its secret group, a cheap test that the form may occur: most texts pass none of them)
+_FORMS: tuple[tuple[str, str, Callable[[str], bool]], ...] = (
+    (r"-----BEGIN[ A-Z0-9]{0,40}PRIVATE KEY(?: BLOCK)?-----(?P<pem>(?:(?!-----END)[\s\S]){1,65536})", "pem",
+     lambda text: "PRIVATE KEY" in text),
+    (r"(?<=://)[^\s:/?#@'\"<>\[\]]{0,256}:(?P<url>[^\s/?#'\"<>]{1,512})@(?=[^\s@/?#]{0,255}(?:[\s/?#'\"<>]|$))", "url",
+     lambda text: "://" in text),
+    (rf"(?i:[?&;]{_QUERY_NAMES}=)(?P<query>[^&#\s'\"<>]{{1,4096}})", "query",
+     lambda text: "=" in text),
+    (rf"(?i:(?<![\w-])--(?:{_FLAGS}))(?:=|[ \t]+)[\"']?(?P<flag>{_VALUE})", "flag",
+     lambda text: "--" in text),
+    (r"(?i:\b(?:authorization|proxy-authorization)[\"']?\s{0,3}[:=]\s{0,3}[\"']?(?:basic|bearer|token|digest)[ \t]+)"
+     r"(?P<header>[A-Za-z0-9+/=._~-]{4,4096})", "header",
+     lambda text: "uthorization" in text or "UTHORIZATION" in text),
+    (rf"(?<![A-Za-z0-9_.:/-])(?P<name>[A-Za-z0-9_.:/-]{{1,128}})(?:[\"'][ \t]{{0,3}}:|[ \t]{{0,3}}=)"
+     rf"[ \t]{{0,3}}[\"']?(?P<assigned>{_VALUE})", "assigned",
+     lambda text: "=" in text or "':" in text or '":' in text or "' :" in text or '" :' in text),
+    (rf"(?<![A-Za-z0-9_])(?P<token>{'|'.join(_TOKENS)})", "token",
+     lambda text: _LONG_WORD.search(text) is not None),
 )
-# One alternative per form; the secret part of each is the group that closes last (m.lastgroup).
-_PATTERN = "|".join(_FORMS)
+_LONG_WORD = re.compile(r"[A-Za-z0-9_.-]{14}")  # every token format is at least this long
 _ALREADY_MASKED = re.compile(r".{0,2}\*{3,}(?: \(\d+ chars\))?")
 _VARIABLE = re.compile(r"\$\{?[A-Za-z_][A-Za-z0-9_]*(?::?[-?+][^}]*)?\}?|\{\{.*\}\}|%\(?[A-Za-z_]+\)?s?")
 
 
-@lru_cache(maxsize=1)
-def _compiled() -> re.Pattern[str]:
-    return re.compile(_PATTERN)
+@lru_cache(maxsize=None)
+def _compiled(form: str) -> re.Pattern[str]:
+    return re.compile(form)
 
 
-def _spans(text: str) -> Iterator[tuple[int, int]]:
+def _spans(text: str) -> list[tuple[int, int]]:
     """Start and end of each secret part found in `text`, in order, not overlapping."""
     if len(text) < 6:
-        return
-    for match in _compiled().finditer(text):
-        kind = match.lastgroup
-        if kind is None:
+        return []
+    found: list[tuple[int, int]] = []
+    for form, group, may_occur in _FORMS:
+        if not may_occur(text):
             continue
-        if kind == "assigned" and not _secret_name(match.group("name")):
-            continue
-        start, end = match.span(kind)
-        value = text[start:end]
-        if kind in ("assigned", "flag", "query"):
-            value = value.rstrip(".:")  # a sentence's full stop, not part of the value
-            end = start + len(value)
-            if not value or _VARIABLE.fullmatch(value):
-                continue  # `PASSWORD=${DB_PASSWORD}` names a variable; it holds no secret
-        if _ALREADY_MASKED.fullmatch(value):
-            continue
-        yield start, end
+        for match in _compiled(form).finditer(text):
+            span = _secret_span(text, match, group)
+            if span is not None:
+                found.append(span)
+    if len(found) < 2:
+        return found
+    found.sort(key=lambda span: (span[0], -span[1]))
+    kept = [found[0]]
+    for start, end in found[1:]:
+        if start >= kept[-1][1]:
+            kept.append((start, end))  # two forms may find the same secret: the first, longest one counts
+    return kept
+
+
+def _secret_span(text: str, match: re.Match[str], group: str) -> tuple[int, int] | None:
+    if group == "assigned" and not _secret_name(match.group("name")):
+        return None
+    start, end = match.span(group)
+    value = text[start:end]
+    if group in ("assigned", "flag", "query"):
+        value = value.rstrip(".:")  # a sentence's full stop, not part of the value
+        end = start + len(value)
+        if not value or _VARIABLE.fullmatch(value):
+            return None  # `PASSWORD=${DB_PASSWORD}` names a variable; it holds no secret
+    if _ALREADY_MASKED.fullmatch(value):
+        return None
+    return start, end
 
 
 def _secret_name(name: str) -> bool:

@@ -28,6 +28,10 @@ MIN_SECRET_LENGTH = 6  # shorter literal values would scrub ordinary words and n
 # Messages are mostly the tool's own words: a short secret (6-11 characters) is masked in one
 # only where it stands as a word of its own, so a key name that contains it stays readable.
 MIN_ANYWHERE_IN_MESSAGES = 12
+# Texts are cleaned at the end of the scan and again by each writer (a report, the baseline, a
+# bundle): a writer's pass finds the scan's texts in this memo instead of scanning them again.
+MAX_REMEMBERED = 4096
+MAX_MEMO = 500_000
 
 
 def _word_char(char: str) -> bool:
@@ -40,6 +44,7 @@ class Redactor:
     def __init__(self, secrets: Iterable[str] = ()) -> None:
         self.secrets = frozenset(s for s in secrets if len(s) >= MIN_SECRET_LENGTH)
         self._automaton: Any = None
+        self._memo: tuple[dict[str, str], ...] = ({}, {}, {}, {})  # by (message, single_line)
         if self.secrets:
             # pyahocorasick: a C automaton over str (https://pypi.org/project/pyahocorasick/)
             import ahocorasick
@@ -76,7 +81,16 @@ class Redactor:
 
     def text(self, text: str, message: bool = False, single_line: bool = False) -> str:
         """Secrets masked and control characters escaped: a text fit to print."""
-        return escape_controls(self.masked(text, message), single_line)
+        if len(text) > MAX_REMEMBERED:
+            return escape_controls(self.masked(text, message), single_line)
+        memo = self._memo[2 * message + single_line]
+        done = memo.get(text)
+        if done is None:
+            done = escape_controls(self.masked(text, message), single_line)
+            if len(memo) > MAX_MEMO:
+                memo.clear()
+            memo[text] = memo[done] = done  # a masked text masks to itself: the next writer's pass is a lookup
+        return done
 
     def value(self, value: Any) -> Any:
         """Evidence: every string in it masked, dictionary keys included."""
