@@ -25,6 +25,7 @@ from checker.inputs.load import Loaded
 from checker.inputs.paths import format_path
 from checker.models import Location, Report, Result, Status, Summary, ToolInfo
 from checker.probes import get as get_probe
+from checker.probes._ops import reset_match_budget
 from checker.probes.base import Context, Observation
 from checker.secrets import mask
 
@@ -48,6 +49,8 @@ class ScanInput(NamedTuple):
 
 def scan(given: ScanInput) -> Report:
     started = _now()
+    if given.judged is None:  # with worker processes, load_and_judge started the budget
+        reset_match_budget()
     today = given.today or date.today()
     documents = given.loaded.documents
     project = Document(
