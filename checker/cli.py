@@ -177,7 +177,7 @@ COMMANDS = {
 
 def main(argv: Sequence[str] | None = None) -> int:
     stderr = sys.stderr
-    sys.stderr = SafeStream(stderr)  # type: ignore[assignment]  # every warning and error: masked, controls escaped
+    sys.stderr = SafeStream(stderr)  # every warning and error: masked, controls escaped
     try:
         return _main(argv)
     finally:

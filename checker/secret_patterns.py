@@ -44,6 +44,7 @@ _TOKENS = (
     r"eyJ[A-Za-z0-9_-]{8,4096}\.eyJ[A-Za-z0-9_-]{4,65536}\.[A-Za-z0-9_-]{0,4096}",
 )
 _VALUE = r"[^\s\"'`;&|<>,)}\]]{1,4096}"
+_LONG_WORD = re.compile(r"[A-Za-z0-9_.-]{14}")  # every token format is at least this long
 # (form, its secret group, a cheap test that the form may occur: most texts pass none of them)
 _FORMS: tuple[tuple[str, str, Callable[[str], bool]], ...] = (
     (r"-----BEGIN[ A-Z0-9]{0,40}PRIVATE KEY(?: BLOCK)?-----(?P<pem>(?:(?!-----END)[\s\S]){1,65536})", "pem",
@@ -63,7 +64,6 @@ _FORMS: tuple[tuple[str, str, Callable[[str], bool]], ...] = (
     (rf"(?<![A-Za-z0-9_])(?P<token>{'|'.join(_TOKENS)})", "token",
      lambda text: _LONG_WORD.search(text) is not None),
 )
-_LONG_WORD = re.compile(r"[A-Za-z0-9_.-]{14}")  # every token format is at least this long
 _ALREADY_MASKED = re.compile(r".{0,2}\*{3,}(?: \(\d+ chars\))?")
 _VARIABLE = re.compile(r"\$\{?[A-Za-z_][A-Za-z0-9_]*(?::?[-?+][^}]*)?\}?|\{\{.*\}\}|%\(?[A-Za-z_]+\)?s?")
 
