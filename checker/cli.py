@@ -14,6 +14,7 @@ from typing import Any, Callable, Sequence
 
 from checker import __version__
 from checker.errors import PreflightError
+from checker.safe_text import SafeStream
 
 SEVERITIES = ["info", "low", "medium", "high", "critical"]
 FORMATS = ["text", "json", "sarif", "junit", "markdown", "html"]
@@ -179,6 +180,15 @@ COMMANDS = {
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    stderr = sys.stderr
+    sys.stderr = SafeStream(stderr)  # every warning and error: masked, controls escaped
+    try:
+        return _main(argv)
+    finally:
+        sys.stderr = stderr
+
+
+def _main(argv: Sequence[str] | None) -> int:
     given = list(sys.argv[1:] if argv is None else argv)
     parser = build_parser(next((word for word in given if not word.startswith("-")), None))
     args = parser.parse_args(given)

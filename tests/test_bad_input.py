@@ -22,7 +22,7 @@ ALIAS_BOMB = b"".join(
 # name, content, expected PF-INPUT (status, line, message start)
 BAD = {
     "invalid-yaml": ("docker-compose.yml", b"services:\n  app:\n    image: nginx\n  ports: [80\n", ("error", 5, "invalid YAML: ")),
-    "malformed-env-line": (".env.staging", b"A=1\nnot an assignment\nB=2\n", ("error", 2, "malformed line (expected KEY=value): 'not an assignment'")),
+    "malformed-env-line": (".env.staging", b"A=1\nnot an assignment\nB=2\n", ("error", 2, "malformed line (expected KEY=value): `not` with no `=` after it (the rest of the line is not shown)")),
     "invalid-utf8": ("app.env", b"A=1\nB=2\nNAME=caf\xe9\n", ("error", 3, "not valid UTF-8 (byte 0xe9)")),
     "nul-byte": ("values.yaml", b"a: 1\nb: x\x00y\n", ("error", 2, "contains NUL bytes (binary file?)")),
     "too-large": ("big.env", b"A=" + b"x" * (12 * 1024 * 1024) + b"\n", ("error", None, "file is 12.0 MiB, over the 10 MiB limit")),
@@ -68,7 +68,7 @@ def test_malformed_env_line_does_not_hide_the_rest_of_that_file(tmp_path: Path):
     root = make_tree(tmp_path / "tree", ("bad/.env.production", b"A=1\nthis is not valid\nREDIS_PASSWORD=redis\n"))
     report = scan_paths([str(root)], select=["SEC-001"])
     assert summary(report, root) == [
-        ("PF-INPUT", "error", "bad/.env.production", 2, "malformed line (expected KEY=value): 'this is not valid'"),
+        ("PF-INPUT", "error", "bad/.env.production", 2, "malformed line (expected KEY=value): `this` with no `=` after it (the rest of the line is not shown)"),
         ("SEC-001", "fail", "bad/.env.production", 3, "REDIS_PASSWORD is a known default or weak value"),
         GOOD_FINDING,
     ]

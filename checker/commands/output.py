@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 from typing import Any, Sequence
 
+from checker.engine.redact import active as active_redactor
 from checker.errors import UsageError
 from checker.models import Report
 from checker.reporters import get as get_reporter
@@ -61,6 +62,7 @@ def emit_all(report: Report, formats: list[str], outputs: list[str], output_dir:
     formats = formats or ["text"]
     if inputs is None and (output_dir or outputs):
         inputs = report_inputs(report)
+    report = active_redactor().report(report)  # the choke point of reports: saved ones re-rendered included
     if output_dir:
         from checker import safe_write
 

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from checker.engine.fingerprint import fingerprint
+from checker.engine.redact import mask_data
 from checker.engine.waivers import resummarize
 from checker.errors import UsageError
 from checker.models import Report, Waiver
@@ -36,7 +37,7 @@ def write_baseline(report: Report, path: str) -> int:
 
     from checker import safe_write
 
-    data = build_baseline(report)
+    data = mask_data(build_baseline(report))  # a baseline is committed: masked like every output
     inputs = safe_write.read_inputs(report.paths, (r.location.file if r.location else None for r in report.results))
     safe_write.write_text(path, json.dumps(data, indent=2, ensure_ascii=False) + "\n", inputs=inputs)
     return len(data["fingerprints"])

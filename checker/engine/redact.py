@@ -1,63 +1,184 @@
-"""The last line of defence for secrets: every secret value a scan saw is scrubbed from every result.
+"""Masking as a property of every text that leaves preflight.
 
-Probes mark the values they report as secret, and those are masked; on top of
-that, any secret-looking setting's value or URI password that turns up in any
-message, observed value or evidence string is replaced by its mask.
+Every text is masked in three ways at once, and its control characters escaped (safe_text.py):
+1. literal secrets: every value the scan saw under a secret-ish key (in any input kind, at
+   any depth), every URI password and credential query parameter, every token of a known
+   format (collect.py) — all found with one Aho-Corasick automaton per scan, so the cost of
+   a text is its length, not its length times the number of secrets;
+2. secrets recognised by their form (secret_patterns.py): a URI's password, `?token=`,
+   `KEY=value` under a secret-ish name, `--password x`, bearer headers, token formats;
+3. control characters (ESC, OSC, NUL, C1, bidi overrides) written as visible escapes.
+
+The choke points that call this: the end of a scan (engine/run.py: every result), every
+report written (commands/output.py), the baseline file, every file of an evidence bundle,
+and everything written on stderr (cli.py wraps it in safe_text.SafeStream). The scan makes
+its redactor the process's active one, so later writers know the scan's secrets too.
 """
 from __future__ import annotations
 
+import dataclasses
 from typing import Any, Iterable
 
-from checker.inputs.document import Document
-from checker.models import Result
-from checker.secrets import is_secret_key, known_weak_values, mask, uri_password
+from checker.models import Location, Report, Result, Waiver
+from checker.safe_text import escape_controls
+from checker.secret_patterns import mask_found
+from checker.secrets import mask
 
-MIN_SECRET_LENGTH = 6  # shorter values would scrub ordinary words and numbers
-# Messages are the tool's own words and name keys, never values, so they are
-# scrubbed of long secrets only. Known public defaults ("postgres", "gitea")
-# are not scrubbed anywhere: they are ordinary words in image names and
-# messages, and the probe that reports one masks it itself.
-MIN_SECRET_LENGTH_IN_MESSAGES = 12
-
-
-def collect_secrets(documents: Iterable[Document]) -> list[str]:
-    secrets: set[str] = set()
-    for doc in documents:
-        for setting in doc.settings:
-            if is_secret_key(setting.key):
-                secrets.add(setting.value)
-                secrets.add(setting.raw)
-            password = uri_password(setting.value) if "://" in setting.value else None
-            if password:
-                secrets.add(password)
-    # longest first, so a secret that contains another is replaced whole
-    weak = known_weak_values()
-    kept = (s for s in secrets if len(s) >= MIN_SECRET_LENGTH and "${" not in s and s.lower() not in weak)
-    return sorted(kept, key=len, reverse=True)
+MIN_SECRET_LENGTH = 6  # shorter literal values would scrub ordinary words and numbers
+# Messages are mostly the tool's own words: a short secret (6-11 characters) is masked in one
+# only where it stands as a word of its own, so a key name that contains it stays readable.
+MIN_ANYWHERE_IN_MESSAGES = 12
+# Texts are cleaned at the end of the scan and again by each writer (a report, the baseline, a
+# bundle): a writer's pass finds the scan's texts in this memo instead of scanning them again.
+MAX_REMEMBERED = 4096
+MAX_MEMO = 500_000
 
 
-def scrub(text: str, secrets: list[str]) -> str:
-    for secret in secrets:
-        if secret in text:
-            text = text.replace(secret, mask(secret))
-    return text
+def _word_char(char: str) -> bool:
+    return char.isalnum() or char == "_"
 
 
-def redact_result(result: Result, secrets: list[str]) -> Result:
-    if not secrets or not (result.message or result.observed or result.evidence):
-        return result  # most results are passes: nothing written that could hold a secret
-    result.message = scrub(result.message, [s for s in secrets if len(s) >= MIN_SECRET_LENGTH_IN_MESSAGES])
-    if result.observed:
-        result.observed = scrub(result.observed, secrets)
-    result.evidence = _scrub_any(result.evidence, secrets)
-    return result
+class Redactor:
+    """The secrets of one scan, in one automaton; `text()` masks a text in one pass over it."""
+
+    def __init__(self, secrets: Iterable[str] = ()) -> None:
+        self.secrets = frozenset(s for s in secrets if len(s) >= MIN_SECRET_LENGTH)
+        self._automaton: Any = None
+        self._memo: tuple[dict[str, str], ...] = ({}, {}, {}, {})  # by (message, single_line)
+        if self.secrets:
+            # pyahocorasick: a C automaton over str (https://pypi.org/project/pyahocorasick/)
+            import ahocorasick
+
+            automaton = ahocorasick.Automaton()
+            for secret in self.secrets:
+                automaton.add_word(secret, secret)
+            automaton.make_automaton()
+            self._automaton = automaton
+
+    def literal(self, text: str, message: bool = False) -> str:
+        """`text` with every known secret in it masked (longest first where they overlap)."""
+        if self._automaton is None or len(text) < MIN_SECRET_LENGTH:
+            return text
+        pieces: list[str] = []
+        last = 0
+        for end, secret in self._automaton.iter_long(text):
+            start = end + 1 - len(secret)
+            if message and len(secret) < MIN_ANYWHERE_IN_MESSAGES and (
+                (start > 0 and _word_char(text[start - 1])) or (end + 1 < len(text) and _word_char(text[end + 1]))
+            ):
+                continue
+            pieces.append(text[last:start])
+            pieces.append(mask(secret))
+            last = end + 1
+        if not pieces:
+            return text
+        pieces.append(text[last:])
+        return "".join(pieces)
+
+    def masked(self, text: str, message: bool = False) -> str:
+        """Secrets masked, nothing else changed (a file copied into a bundle)."""
+        return mask_found(self.literal(text, message))
+
+    def text(self, text: str, message: bool = False, single_line: bool = False) -> str:
+        """Secrets masked and control characters escaped: a text fit to print."""
+        if len(text) > MAX_REMEMBERED:
+            return escape_controls(self.masked(text, message), single_line)
+        memo = self._memo[2 * message + single_line]
+        done = memo.get(text)
+        if done is None:
+            done = escape_controls(self.masked(text, message), single_line)
+            if len(memo) > MAX_MEMO:
+                memo.clear()
+            memo[text] = memo[done] = done  # a masked text masks to itself: the next writer's pass is a lookup
+        return done
+
+    def value(self, value: Any) -> Any:
+        """Evidence: every string in it masked, dictionary keys included."""
+        if isinstance(value, str):
+            return self.text(value)
+        if isinstance(value, dict):
+            return {self.value(k) if isinstance(k, str) else k: self.value(v) for k, v in value.items()}
+        if isinstance(value, (list, tuple)):
+            return [self.value(v) for v in value]
+        return value
+
+    def location(self, location: Location) -> Location:
+        for name in ("file", "object", "url"):
+            given = getattr(location, name)
+            if given:
+                cleaned = self.text(given, single_line=True)
+                if cleaned != given:
+                    setattr(location, name, cleaned)
+        return location
+
+    def result(self, result: Result, seen: dict[Any, Any] | None = None) -> Result:
+        """The result with every text masked and escaped, in place.
+
+        `seen` remembers the targets and Locations already cleaned in this pass: a document's
+        pass results (most of a big report) share its path and one Location object.
+        """
+        seen = {} if seen is None else seen
+        target = seen.get(result.target)
+        if target is None:
+            target = seen[result.target] = self.text(result.target, single_line=True)
+        result.target = target
+        if result.location is not None and id(result.location) not in seen:
+            seen[id(result.location)] = self.location(result.location)
+        if result.message:
+            result.message = self.text(result.message, message=True)
+        if result.observed:
+            result.observed = self.text(result.observed)
+        if result.reason:
+            result.reason = self.text(result.reason, message=True)
+        if result.evidence:
+            result.evidence = self.value(result.evidence)
+        if result.waiver is not None:
+            _clean_waiver(self, result.waiver)
+        return result
+
+    def report(self, report: Report) -> Report:
+        """Every text of a report (its results, paths and merged inputs) masked and escaped, in place."""
+        seen: dict[Any, Any] = {}
+        for result in report.results:
+            self.result(result, seen)
+        report.paths = [self.text(p, single_line=True) for p in report.paths]
+        if report.environment:
+            report.environment = self.text(report.environment, single_line=True)
+        for merged in report.merged_from or []:
+            merged.file = self.text(merged.file, single_line=True)
+        return report
 
 
-def _scrub_any(value: Any, secrets: list[str]) -> Any:
-    if isinstance(value, str):
-        return scrub(value, secrets)
-    if isinstance(value, dict):
-        return {k: _scrub_any(v, secrets) for k, v in value.items()} if value else value
-    if isinstance(value, list):
-        return [_scrub_any(v, secrets) for v in value]
-    return value
+def _clean_waiver(redactor: Redactor, waiver: Waiver) -> None:
+    for field in dataclasses.fields(waiver):
+        given = getattr(waiver, field.name)
+        if isinstance(given, str) and given:
+            setattr(waiver, field.name, redactor.text(given, message=True))
+
+
+_active = Redactor()
+
+
+def activate(redactor: Redactor) -> Redactor:
+    """Make `redactor` the one every later writer of this process uses (and return it)."""
+    global _active
+    _active = redactor
+    return redactor
+
+
+def active() -> Redactor:
+    return _active
+
+
+def mask_text(text: str) -> str:
+    """Any text about to leave the process (a warning, an error, a file of a bundle), masked and escaped."""
+    return _active.text(text)
+
+
+def mask_data(value: Any) -> Any:
+    """JSON-like data about to be written (scope.json, a baseline), every string masked and escaped."""
+    return _active.value(value)
+
+
+def redact_result(result: Result, redactor: Redactor) -> Result:
+    return redactor.result(result)

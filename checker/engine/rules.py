@@ -270,9 +270,21 @@ def _load_file(path: Path, text: str) -> list[Rule]:
             raise RuleFileError(_explain(path, positions, exc, base, rule_id)) from None
         rule.checklist = checklist.checklist
         rule.source = f"{path}#{rule.id}"
+        _escape_texts(rule)
         _compile_params(rule, path, positions, base)
         rules.append(rule)
     return rules
+
+
+def _escape_texts(rule: Rule) -> None:
+    """A rule file may come from anyone: its words are printed, so their control characters are escaped."""
+    from checker.safe_text import escape_controls
+
+    for name in ("title", "item", "remediation", "why", "limitations"):
+        given = getattr(rule, name)
+        if given:
+            setattr(rule, name, escape_controls(given))
+    rule.links = [escape_controls(link, single_line=True) for link in rule.links]
 
 
 def _compile_params(rule: Rule, path: Path, positions: dict[Any, Any], base: tuple[Any, ...]) -> None:

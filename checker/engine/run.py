@@ -6,13 +6,15 @@ inline suppressions, masking, severity and the summary.
 """
 from __future__ import annotations
 
+import sys
 import traceback
 from collections import Counter
 from datetime import date, datetime, timezone
 from typing import Any, Callable, NamedTuple
 
 from checker import __version__
-from checker.engine.redact import collect_secrets, redact_result
+from checker.engine import redact
+from checker.engine.collect import collect_secrets
 from checker.engine.rules import Rule
 from checker.engine.score import readiness
 from checker.engine.suppress import annotation_waiver, inline_waiver
@@ -23,6 +25,7 @@ from checker.inputs.load import Loaded
 from checker.inputs.paths import format_path
 from checker.models import Location, Report, Result, Status, Summary, ToolInfo
 from checker.probes import get as get_probe
+from checker.probes._ops import reset_match_budget
 from checker.probes.base import Context, Observation
 from checker.secrets import mask
 
@@ -46,6 +49,8 @@ class ScanInput(NamedTuple):
 
 def scan(given: ScanInput) -> Report:
     started = _now()
+    if given.judged is None:  # with worker processes, load_and_judge started the budget
+        reset_match_budget()
     today = given.today or date.today()
     documents = given.loaded.documents
     project = Document(
@@ -77,9 +82,9 @@ def scan(given: ScanInput) -> Report:
     live_rules = [r for r in given.rules if "live" in r.targets]
     if live_rules:
         results.extend(run_live(live_rules, given.live, today, given.options))
-    secrets = collect_secrets(documents + (given.live or []))
-    results = [redact_result(r, secrets) for r in results]
-    return build_report(results, given.paths, given.environment, given.rules_sha256, started)
+    # the choke point of results: every text masked with every secret the scan saw, controls escaped
+    redactor = redact.activate(redact.Redactor(collect_secrets(documents + (given.live or []))))
+    return redactor.report(build_report(results, given.paths, given.environment, given.rules_sha256, started))
 
 
 def _by_kind(documents: list[Document]) -> Callable[[list[str]], list[Document]]:
@@ -142,7 +147,8 @@ class _progress:
             from rich.console import Console
             from rich.progress import Progress
 
-            self.bar = Progress(console=Console(stderr=True), transient=True)
+            # the bar's own escape sequences go to the stream under the masking one (safe_text.SafeStream)
+            self.bar = Progress(console=Console(file=getattr(sys.stderr, "unsafe", sys.stderr)), transient=True)
             self.bar.start()
             self.task = self.bar.add_task("probing", total=self.total)
         return self.advance

@@ -25,6 +25,7 @@ from typing import Any
 from checker import __version__, safe_write
 from checker.config import Config
 from checker.engine.fingerprint import fingerprint
+from checker.engine.redact import active as active_redactor, mask_data
 from checker.engine.rules import Rule, load_rules
 from checker.errors import UsageError
 from checker.evidence import manifest as manifest_file
@@ -102,7 +103,7 @@ def build(request: Request) -> Written:
     check_output(request.output, request.paths)
     key = signing.load_private(request.sign_key) if request.sign_key is not None else None  # fails before the scan
     started = utc_now()
-    report = run_scan(request)
+    report = active_redactor().report(run_scan(request))  # waivers came after the scan's own masking
     out = request.output
     safe_write.make_folder(out)
     notes: list[str] = []
@@ -137,7 +138,8 @@ def _write(path: Path, data: bytes) -> None:
 
 
 def _write_json(path: Path, data: Any) -> None:
-    _write(path, (json.dumps(data, indent=2, ensure_ascii=False, default=str) + "\n").encode("utf-8"))
+    text = json.dumps(mask_data(data), indent=2, ensure_ascii=False, default=str)  # scope.json names --endpoint URLs
+    _write(path, (text + "\n").encode("utf-8"))
 
 
 def write_html(report: Report, out: Path) -> list[str]:
@@ -224,8 +226,16 @@ def copy_attestations(request: Request, folder: Path) -> list[str]:
 
 
 def _copy(source: Path, target: Path) -> None:
-    if not os.path.lexists(target):  # the same file named twice is copied once
-        _write(target, source.read_bytes())
+    """A file of the scanned tree into the bundle; a text file masked like every other output."""
+    if os.path.lexists(target):  # the same file named twice is copied once
+        return
+    data = source.read_bytes()
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        _write(target, data)  # not text: copied as it is
+        return
+    _write(target, active_redactor().masked(text).encode("utf-8"))  # secrets masked; bytes else kept
 
 
 def _docker_scope(request: Request, report: Report) -> dict[str, Any] | None:

@@ -62,7 +62,8 @@ def parse(display: str, path: Path, text: str, environment: str) -> list[Documen
         name = item["instruction"]
         value = str(item["value"] or "").strip()
         if name not in INSTRUCTIONS:
-            raise InputError(f"unknown instruction {name.split()[0][:40]}", line)
+            # the word up to any `=`: `DB_PASSWORD=x` on a line of its own must not be quoted whole
+            raise InputError(f"unknown instruction {name.split()[0].split('=')[0][:40]}", line)
         if not value:
             raise InputError(f"{name} has no arguments", line)
         if stage is None and name not in ("FROM", "ARG"):

@@ -11,6 +11,7 @@ from __future__ import annotations
 import importlib.util
 import io
 import os
+import re
 from types import ModuleType
 from typing import Any, Iterator, NamedTuple
 
@@ -74,8 +75,7 @@ def parse_env(text: str, outer: dict[str, str] | None = None) -> ParsedEnv:
         # python-dotenv counts blank lines before a binding as part of it: the key is on a later line
         line = binding.original.line + original[: len(original) - len(original.lstrip())].count("\n")
         if binding.error:
-            snippet = binding.original.string.strip().splitlines()[0][:60] if binding.original.string.strip() else ""
-            errors.append(InputError(f"malformed line (expected KEY=value): {snippet!r}", line))
+            errors.append(InputError(f"malformed line (expected KEY=value): {_without_value(binding.original.string)}", line))
             continue
         if binding.key is None:
             continue  # blank line or comment
@@ -89,6 +89,26 @@ def parse_env(text: str, outer: dict[str, str] | None = None) -> ParsedEnv:
         known[binding.key] = value
         entries.append(EnvEntry(binding.key, value, raw, line, resolved))
     return ParsedEnv(entries, errors)
+
+
+_KEY = re.compile(r"(?:export\s+)?[A-Za-z_][A-Za-z0-9_.-]{0,127}")
+
+
+def _without_value(original: str) -> str:
+    """What a parse error may quote of a malformed line: its key, never its value (it may be a secret)."""
+    text = original.strip()
+    first = text.splitlines()[0] if text else ""
+    key = _KEY.match(first)
+    if key is None:
+        return f"a line that does not start with a key ({len(first)} characters, not shown)"
+    rest = first[key.end():].lstrip()
+    if not rest.startswith("="):
+        return f"`{key.group()}` with no `=` after it (the rest of the line is not shown)"
+    value = rest[1:].lstrip()
+    quote = value[:1] if value[:1] in ("'", '"') else ""
+    if quote and value.count(quote) < 2:
+        return f"`{key.group()}=` with an unterminated {quote} quote (the value is not shown)"
+    return f"`{key.group()}=` (the value is not shown)"
 
 
 def to_document_parts(

@@ -12,14 +12,34 @@ Regular expressions that come from rule files or scanned files run on RE2
 (google-re2): matching takes time linear in the text, so a pattern such as
 `(a+)+$` cannot backtrack for hours. RE2 has no look-around and no
 back-references; a rule that uses them is rejected when the rules load.
+
+Linear is not yet bounded: RE2 falls back from its DFA to an NFA whose cost
+per character grows with the compiled program, and a counted repetition
+multiplies the program (`(\\pL|\\pN|\\s|\\pP){200}0` is 288,805 instructions and
+took 128 s on one 9 MB value). So the work of each match is bounded:
+- a pattern compiling to more than MAX_PROGRAM_SIZE instructions is refused
+  when the rules load (exit 2, naming the rule file, line and field);
+- a text is matched only if its length times the program size is at most
+  MAX_MATCH_WORK (the NFA's worst case, ~5 ns per unit measured: under a
+  second); a longer value is an `error` result (reason too-large), never a pass;
+- matches that could be slow (over COSTLY_MATCH_WORK) share a budget of
+  COSTLY_MATCH_SECONDS per scan; past it they are `error` results (timeout).
 """
 from __future__ import annotations
 
+import time
 from functools import lru_cache
 from typing import Any, Callable, Protocol
 
+from checker.errors import ProbeError
+
 MAX_PATTERN_LENGTH = 1000
 MAX_PATTERN_MEMORY = 8 * 1024 * 1024  # bytes RE2 may use for one compiled pattern
+MAX_PROGRAM_SIZE = 2_000  # RE2 instructions; the largest shipped pattern has 156
+MAX_MATCH_WORK = 100_000_000  # text length x program size, per match
+COSTLY_MATCH_WORK = 1_000_000  # matches above this are timed against the scan's budget
+COSTLY_MATCH_SECONDS = 10.0
+_spent = [0.0]  # seconds of costly matches in this scan (reset_match_budget at the start of each)
 TRUE_WORDS = {"true", "yes", "on", "1", "enabled", "enable"}
 FALSE_WORDS = {"false", "no", "off", "0", "disabled", "disable", ""}
 
@@ -70,13 +90,64 @@ def compile_pattern(pattern: str, ignore_case: bool = True) -> Pattern:
     options.case_sensitive = not ignore_case
     options.max_mem = MAX_PATTERN_MEMORY
     try:
-        compiled: Pattern = re2.compile(pattern, options)
+        compiled = re2.compile(pattern, options)
     except re2.error as exc:
         detail = exc.args[0].decode(errors="replace") if exc.args and isinstance(exc.args[0], bytes) else str(exc)
         raise ValueError(
             f"invalid regular expression {pattern!r}: {detail} (patterns run on RE2: no look-around, no back-references)"
         ) from None
-    return compiled
+    size = max(compiled.programsize, compiled.reverseprogramsize)
+    if compiled.reverseprogramsize < 0 or size > MAX_PROGRAM_SIZE:
+        shown = f"{size:,}" if compiled.reverseprogramsize >= 0 else f"over {size:,}"
+        raise ValueError(
+            f"regular expression {pattern!r} compiles to {shown} RE2 instructions, over the limit of {MAX_PROGRAM_SIZE:,}"
+            " (a counted repetition such as {200} multiplies the pattern inside it)"
+        )
+    return BoundedPattern(pattern, compiled, size)
+
+
+class BoundedPattern:
+    """An RE2 pattern whose every match is bounded in work (see the module's docstring)."""
+
+    __slots__ = ("pattern", "_compiled", "_size")
+
+    def __init__(self, pattern: str, compiled: Any, size: int) -> None:
+        self.pattern, self._compiled, self._size = pattern, compiled, max(size, 1)
+
+    def search(self, text: str) -> Any:
+        return self._bounded(self._compiled.search, text)
+
+    def fullmatch(self, text: str) -> Any:
+        return self._bounded(self._compiled.fullmatch, text)
+
+    def _bounded(self, match: Callable[[str], Any], text: str) -> Any:
+        length = len(text) if text.isascii() else len(text.encode("utf-8", "surrogatepass"))  # RE2 counts bytes
+        work = length * self._size
+        if work <= COSTLY_MATCH_WORK:
+            return match(text)
+        longest = MAX_MATCH_WORK // self._size
+        if length > longest:
+            raise ProbeError("too-large", (
+                f"a value of {length:,} bytes is too long to match against {_shown(self.pattern)} "
+                f"(at most {longest:,} bytes for a pattern of {self._size:,} RE2 instructions)"))
+        if _spent[0] > COSTLY_MATCH_SECONDS:
+            raise ProbeError("timeout", (
+                f"not matched against {_shown(self.pattern)}: this scan already spent {COSTLY_MATCH_SECONDS:.0f} s "
+                "matching long values against large patterns"))
+        started = time.perf_counter()
+        try:
+            return match(text)
+        finally:
+            _spent[0] += time.perf_counter() - started
+
+
+def _shown(pattern: str) -> str:
+    return repr(pattern if len(pattern) <= 60 else pattern[:57] + "...")
+
+
+def reset_match_budget() -> None:
+    """The engine calls this at the start of each scan."""
+    _spent[0] = 0.0
 
 
 def _same(a: Any, b: Any) -> bool:

@@ -60,6 +60,16 @@ CASES = {
         RULE.format(probe="setting", params="{keys: [API_MODE], op: matches, value: '" + "a" * 2000 + "'}"),
         r"team.yaml:11: rule TEAM-001: field with: pattern longer than 1000 characters",
     ),
+    # issue #12: accepted before, 128 s on one 9 MB value; a counted repetition multiplies the program
+    "huge RE2 program": (
+        RULE.format(probe="setting", params="{keys: [API_MODE], op: matches, value: '(\\pL|\\pN|\\s|\\pP){200}0'}"),
+        r"team.yaml:11: rule TEAM-001: field with: regular expression .* compiles to over 288,\d{3} RE2 instructions, "
+        r"over the limit of 2,000",
+    ),
+    "repetition of 1000": (
+        RULE.format(probe="setting", params="{keys: [API_MODE], op: matches, value: '(.|\\pL){1000}0'}"),
+        r"team.yaml:11: rule TEAM-001: field with: regular expression .* compiles to 10,005 RE2 instructions",
+    ),
     "huge with payload": (
         RULE.format(probe="setting", params="{keys: [" + ",".join(f"K{i}" for i in range(12_000)) + "], op: exists}"),
         r"team.yaml:11: rule TEAM-001: field with: more than 10,000 values",
@@ -109,3 +119,34 @@ def test_the_same_pattern_in_a_scanned_prometheus_config_is_bounded_too(tmp_path
     done = preflight("scan", str(tmp_path), "--checklist", "monitoring", "-f", "json")
     assert done.returncode in (0, 1), done.stderr
     assert time.monotonic() - started < 30
+
+
+def test_a_value_too_long_for_the_pattern_is_an_error_with_its_reason_never_a_pass(tmp_path: Path) -> None:
+    # (a|b|.){150}0 is accepted (1,505 instructions): a 9 MB value is over what it may be matched against
+    folder = rule_file(tmp_path, RULE.format(probe="setting", params="{keys: [API_MODE], op: not_matches, value: '(a|b|.){150}0'}"))
+    (tmp_path / ".env").write_text("API_MODE=" + "ab" * 4_500_000 + "\nOTHER=1\n")
+    code, stdout, stderr, elapsed = scan_with(tmp_path, folder, "-f", "json")
+    import json
+
+    (result,) = [r for r in json.loads(stdout)["results"] if r["rule_id"] == "TEAM-001"]
+    assert (result["status"], result["reason"]) == ("error", "too-large"), result
+    assert "9,000,000 bytes is too long to match against '(a|b|.){150}0' (at most 66,445 bytes" in result["message"]
+    assert code == 1 and elapsed < 60
+
+
+def test_matches_that_could_be_slow_share_one_budget_per_scan(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from checker.errors import ProbeError
+    from checker.probes import _ops
+
+    pattern = _ops.compile_pattern("(a|b|.){150}0")
+    value = "ab" * 20_000  # 40,000 bytes x 1,505 instructions: over COSTLY_MATCH_WORK, so timed
+    _ops.reset_match_budget()
+    assert pattern.search(value) is None  # within the budget: matched
+    monkeypatch.setattr(_ops, "COSTLY_MATCH_SECONDS", 0.0)
+    with pytest.raises(ProbeError) as raised:
+        pattern.search(value)
+    assert raised.value.reason == "timeout" and "already spent 0 s" in raised.value.message
+    assert pattern.search("ab" * 10) is None  # a cheap match is never refused
+    _ops.reset_match_budget()
+    monkeypatch.setattr(_ops, "COSTLY_MATCH_SECONDS", 10.0)
+    assert pattern.search(value) is None  # the next scan starts with the whole budget
