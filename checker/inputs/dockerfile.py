@@ -37,6 +37,7 @@ INSTRUCTIONS = {
     "FROM", "RUN", "CMD", "LABEL", "MAINTAINER", "EXPOSE", "ENV", "ADD", "COPY", "ENTRYPOINT", "VOLUME", "USER",
     "WORKDIR", "ARG", "ONBUILD", "STOPSIGNAL", "HEALTHCHECK", "SHELL",
 }
+MAX_CONTINUED_LINES = 5_000  # the longest real RUN we know of has a few hundred
 _FLAG = re.compile(r"\s*--(?P<name>[A-Za-z][\w-]*)(?:=(?P<value>\"[^\"]*\"|'[^']*'|\S*))?(?=\s|$)")
 _HEREDOC = re.compile(r"<<(?P<dash>-?)\s*(?P<q>[\"']?)(?P<word>[A-Za-z_][\w]*)(?P=q)")
 _VARIABLE = re.compile(r"\$(?:\{(?P<braced>[A-Za-z_]\w*)(?::?(?P<op>[-+])(?P<word>[^}]*))?\}|(?P<plain>[A-Za-z_]\w*))")
@@ -45,6 +46,7 @@ _VARIABLE = re.compile(r"\$(?:\{(?P<braced>[A-Za-z_]\w*)(?::?(?P<op>[-+])(?P<wor
 def parse(display: str, path: Path, text: str, environment: str) -> list[Document]:
     from dockerfile_parse import DockerfileParser  # imported here: only a scan with Dockerfiles pays for it
 
+    check_continuations(text)
     parser = DockerfileParser(fileobj=io.BytesIO(text.encode("utf-8")), env_replace=False)
     try:
         structure = [item for item in parser.structure if item["instruction"] != "COMMENT"]
@@ -85,9 +87,9 @@ def parse(display: str, path: Path, text: str, environment: str) -> list[Documen
             positions[("stages", stage["index"], "instructions", local)] = positions[where]
         if name in ("ENV", "ARG"):
             scope = f"stage {stage['name'] or 'FROM ' + stage['from']}" if stage else "global ARG"
+            key_lines = _key_lines(raw_lines, line, item["endline"] + 1)
             for key, raw in instruction["pairs"].items():
-                key_line = _key_line(raw_lines, key, line, item["endline"] + 1)
-                positions[where + ("pairs", key)] = (key_line, _column(raw_lines, key_line, key))
+                positions[where + ("pairs", key)] = key_lines.get(key) or (line, _column(raw_lines, line, key))
                 settings.append(Setting(key, raw or "", raw or "", where + ("pairs", key), raw is not None and "$" not in raw, scope))
             if stage is None:
                 global_args.update(instruction["pairs"])
@@ -214,12 +216,30 @@ def _column(lines: list[str], line: int, word: str | None = None) -> int:
     return len(text) - len(text.lstrip()) + 1
 
 
-def _key_line(lines: list[str], key: str, start: int, end: int) -> int:
-    pattern = re.compile(rf"(^|[\s\"']){re.escape(key)}[\"']?(=|\s|$)")
+_KEY_WORD = re.compile(r"""(?:^|(?<=[\s"']))["']?([^\s"'=]+)["']?(?==|\s|$)""")
+
+
+def _key_lines(lines: list[str], start: int, end: int) -> dict[str, Position]:
+    """The first line (start..end) naming each word that may be an ENV/ARG key: one scan per instruction.
+
+    Looking each key up from the instruction's first line again cost keys x lines:
+    an ENV of 20,000 continued lines took 38 s.
+    """
+    found: dict[str, Position] = {}
     for number in range(start, min(end, len(lines)) + 1):
-        text = lines[number - 1]
+        text, skipped = lines[number - 1], 0
         if number == start:
-            text = text.lstrip()[3:]  # skip the ENV / ARG keyword itself
-        if pattern.search(text):
-            return number
-    return start
+            skipped = len(text) - len(text.lstrip()) + 3  # skip the ENV / ARG keyword itself
+        for match in _KEY_WORD.finditer(text, skipped):
+            found.setdefault(match.group(1), (number, match.start(1) + 1))
+    return found
+
+
+def check_continuations(text: str) -> None:
+    """Refuse an instruction continued over more than MAX_CONTINUED_LINES lines before dockerfile-parse reads it:
+    it joins continued lines by `+=` on a dict value, which is quadratic (40,000 lines: 6 s)."""
+    run = 0
+    for number, line in enumerate(text.splitlines(), 1):
+        run = run + 1 if line.rstrip().endswith(("\\", "`")) else 0
+        if run > MAX_CONTINUED_LINES:
+            raise InputError(f"an instruction continues over more than {MAX_CONTINUED_LINES:,} lines", number - run + 1)

@@ -73,7 +73,8 @@ def parse_env(text: str, outer: dict[str, str] | None = None) -> ParsedEnv:
     for binding in parse_stream(io.StringIO(text)):
         original = binding.original.string
         # python-dotenv counts blank lines before a binding as part of it: the key is on a later line
-        line = binding.original.line + original[: len(original) - len(original.lstrip())].count("\n")
+        leading = original[: len(original) - len(original.lstrip())]
+        line = binding.original.line + leading.count("\n") + leading.count("\r") - leading.count("\r\n")  # CR-only files too
         if binding.error:
             errors.append(InputError(f"malformed line (expected KEY=value): {_without_value(binding.original.string)}", line))
             continue

@@ -175,11 +175,7 @@ class _Builder:
         """The node's value and its position tree; `own` is where the node is written (a mapping value: its key)."""
         self.count += 1
         if id(node) in self.seen:
-            self.alias_count += 1
-            if self.alias_count > MAX_ALIAS_NODES:
-                raise InputError(
-                    f"aliases expand to more than {MAX_ALIAS_NODES:,} values (alias bomb?)", node.start_mark.line + 1
-                )
+            self._charge(1, node)
         else:
             self.seen.add(id(node))
         if self.count > MAX_NODES:
@@ -201,6 +197,14 @@ class _Builder:
         result, where = self._mapping(node, depth)
         return result, (own, *(where[key] for key in result))
 
+    def _charge(self, values: int, node: yaml.Node) -> None:
+        """Count values built again through an alias or a merge key (`<<`) against one budget."""
+        self.alias_count += values
+        if self.alias_count > MAX_ALIAS_NODES:
+            raise InputError(
+                f"aliases expand to more than {MAX_ALIAS_NODES:,} values (alias bomb?)", node.start_mark.line + 1
+            )
+
     def _mapping(self, node: yaml.MappingNode, depth: int) -> tuple[dict[Any, Any], dict[Any, Tree]]:
         result: dict[Any, Any] = {}
         where: dict[Any, Tree] = {}
@@ -221,6 +225,9 @@ class _Builder:
         for source in merged:
             if not isinstance(source, yaml.MappingNode):
                 continue
+            # a merge copies the source's keys without going through build(): a chain of anchors that each
+            # merge the previous one ten times (3 KB) would otherwise copy 10^40 keys uncounted
+            self._charge(1 + len(source.value), source)
             value, trees = self._mapping(source, depth + 1)
             for key, child in value.items():
                 if key not in result:

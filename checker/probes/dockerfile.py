@@ -66,11 +66,7 @@ def check(doc: Document, params: Params, context: Context) -> Iterator[Observati
     elif params.check == "add-remote":
         yield from _add_remote(stages)
     else:
-        for index, stage in _shipped(stages):
-            for number, instruction in enumerate(stage["instructions"]):
-                problem = leaves_cache(params.manager, instruction, _env_before(stages, index, number))
-                if problem:
-                    yield Observation(_path(index, number), f"RUN in stage {_label(stage)} {problem}", _short(instruction))
+        yield from _package_cache(stages, params.manager)
 
 
 def _shipped(stages: list[dict[str, Any]]) -> list[tuple[int, dict[str, Any]]]:
@@ -159,17 +155,25 @@ def _add_remote(stages: list[dict[str, Any]]) -> Iterator[Observation]:
                     yield Observation(_path(index, number), f"ADD downloads {source} without --checksum", source)
 
 
-def _env_before(stages: list[dict[str, Any]], index: int, number: int) -> dict[str, str]:
-    """ENV values in force before instruction `number` of stage `index` (inherited through FROM stage)."""
+def _package_cache(stages: list[dict[str, Any]], manager: str | None) -> Iterator[Observation]:
+    """RUNs of the shipped stages that leave a cache, final stage first, each judged with the ENV in force.
+
+    One pass with a running ENV (base stage first, as Docker builds it): recomputing the
+    ENV before each instruction made 10,000 ENV lines cost 10^8 dictionary updates.
+    """
+    chain = _shipped(stages)
+    found: dict[int, list[Observation]] = {}
     env: dict[str, str] = {}
-    for stage_index, stage in reversed(_shipped(stages)):
-        limit = number if stage_index == index else len(stage["instructions"])
-        for instruction in stage["instructions"][:limit]:
+    for index, stage in reversed(chain):
+        found[index] = []
+        for number, instruction in enumerate(stage["instructions"]):
             if instruction["instruction"] == "ENV":
                 env.update({k: v or "" for k, v in instruction["pairs"].items()})
-        if stage_index == index:
-            break
-    return env
+            problem = leaves_cache(manager, instruction, env)
+            if problem:
+                found[index].append(Observation(_path(index, number), f"RUN in stage {_label(stage)} {problem}", _short(instruction)))
+    for index, _stage in chain:
+        yield from found[index]
 
 
 def _resolve(stages: list[dict[str, Any]], global_args: dict[str, str | None], index: int, number: int, text: str) -> str | None:

@@ -36,6 +36,15 @@ ALIAS_BOMB = b"".join(
 )
 
 
+MERGE_KEY_BOMB = ("a0: &a0 {}\n" + "".join(
+    f"a{n}: &a{n} {{<<: [{', '.join([f'*a{n - 1}'] * 10)}]}}\n" for n in range(1, 41)
+)).encode()  # 3 KB; each level merges the previous one ten times: 10^40 keys
+
+
+def _dockerfile_10k(path: Path) -> None:
+    path.write_text("FROM python:3.12.4-slim\n" + "".join(f"ENV VAR_{i}=value{i}\n" for i in range(10_000)) + "CMD [\"python\"]\n")
+
+
 def _big(path: Path) -> None:
     with path.open("wb") as file:  # 60 MiB of real YAML, not a sparse file: reading it would cost
         line = b"key: value-value-value-value\n"
@@ -90,6 +99,8 @@ PARSED = frozenset({"pass", "fail", "skip", "manual"})
 
 HOSTILE: dict[str, Case] = {
     "alias-bomb.yaml": Case(_write(ALIAS_BOMB), ERROR, "alias bomb"),
+    "merge-key-bomb.yaml": Case(_write(MERGE_KEY_BOMB), ERROR, "alias bomb"),
+    "Dockerfile": Case(_dockerfile_10k, PARSED, ""),  # 10,000 ENV lines: linear rules (177 s before)
     "big-60mb.yaml": Case(_big, ERROR, "over the 10 MiB limit"),
     "deep-10000.yaml": Case(_write(b"a: " + b"[" * 10_000 + b"]" * 10_000 + b"\n"), ERROR, "nesting"),  # libyaml: "exceeded maximum nesting depth"; ours: "nesting deeper than 200 levels"
     "deep-10000-map.yaml": Case(_write(b"a: " + b"{a: " * 10_000 + b"1" + b"}" * 10_000 + b"\n"), ERROR, "nesting"),  # libyaml: "exceeded maximum nesting depth"; ours: "nesting deeper than 200 levels"
