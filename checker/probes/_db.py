@@ -21,6 +21,14 @@ def timeout(options: Mapping[str, Any]) -> float:
         return DEFAULT_TIMEOUT
 
 
+def anonymous_only(options: Mapping[str, Any]) -> bool:
+    """`--no-credentials`: no login attempt at all, neither the URI's password nor a guessed one."""
+    return options.get("credentials", True) is False
+
+
+NO_CREDENTIALS = "not judged with --no-credentials (it needs a login attempt)"
+
+
 def address(doc: Document) -> str:
     return f"{doc.data.get('host')}:{doc.data.get('port')}"
 

@@ -18,6 +18,7 @@ Passes:                pg_hba.conf `host all all 0.0.0.0/0 scram-sha-256`
 """
 from __future__ import annotations
 
+import os
 import secrets
 from dataclasses import dataclass, field
 from typing import Any, Iterator, Literal
@@ -25,7 +26,7 @@ from typing import Any, Iterator, Literal
 from checker.errors import ProbeError
 from checker.inputs.document import Document
 from checker.models import STRICT
-from checker.probes._db import address, connection_error, credentials, described, timeout, within_deadline
+from checker.probes._db import NO_CREDENTIALS, address, anonymous_only, connection_error, credentials, described, timeout, within_deadline
 from checker.probes.base import Context, Observation
 
 NAME = "db-postgres"
@@ -90,8 +91,13 @@ def _check(doc: Document, params: Params, context: Context) -> Iterator[Observat
     seconds = timeout(context.options)
     where = f"postgres {address(doc)}"
     if params.check in ("trust", "weak-password"):
+        anonymous = anonymous_only(context.options)
+        if anonymous and params.check == "weak-password":
+            yield Observation((), f"{where}: default passwords {NO_CREDENTIALS}", status="skip")
+            return
         user = credentials(doc)[0] or "postgres"
-        wrong = "preflight-" + secrets.token_hex(16)
+        # anonymous: no password at all (libpq gives up when asked for one); else a random wrong one
+        wrong = None if anonymous else "preflight-" + secrets.token_hex(16)
         trusted = _connect(doc, seconds, user, wrong)
         trusted_evidence = _version(trusted, close=True) if trusted is not None else {}
         if params.check == "trust":
@@ -114,6 +120,9 @@ def _check(doc: Document, params: Params, context: Context) -> Iterator[Observat
                 return
         yield Observation((), f"{where} rejected {len(params.guesses)} default passwords", status="pass",
                           evidence={"auth": f"{len(params.guesses)} default user/password pairs rejected"})
+        return
+    if anonymous_only(context.options):
+        yield Observation((), f"{where}: {params.check} {NO_CREDENTIALS}", status="skip")
         return
     uri_user, uri_password = credentials(doc)
     conn = _connect(doc, seconds, uri_user or "postgres", uri_password)
@@ -171,6 +180,7 @@ def _connect(doc: Document, seconds: float, user: str, password: str | None) -> 
             host=str(doc.data["host"]), port=int(doc.data["port"] or 5432), user=user,
             password=password if password is not None else "", dbname=_dbname(doc),
             connect_timeout=max(1, round(seconds)), autocommit=True,
+            passfile=os.devnull,  # never ~/.pgpass: the host is named by a scanned file
         )
     except psycopg.OperationalError as exc:
         if any(text in str(exc) for text in _REFUSED):

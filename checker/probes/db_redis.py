@@ -20,7 +20,7 @@ from typing import Any, Iterator, Literal
 from checker.errors import ProbeError
 from checker.inputs.document import Document
 from checker.models import STRICT
-from checker.probes._db import address, connection_error, credentials, described, timeout, within_deadline
+from checker.probes._db import NO_CREDENTIALS, address, anonymous_only, connection_error, credentials, described, timeout, within_deadline
 from checker.probes.base import Context, Observation
 
 NAME = "db-redis"
@@ -64,6 +64,10 @@ def _check(doc: Document, params: Params, context: Context) -> Iterator[Observat
         if open_client is not None:
             yield Observation((), f"redis {address(doc)} has no password to guess (see the no-auth rule)", status="skip",
                               evidence={"auth": "not required"})
+            return
+        if anonymous_only(context.options):
+            yield Observation((), f"redis {address(doc)}: default passwords {NO_CREDENTIALS}", status="skip",
+                              evidence={"auth": "required"})
             return
         user, _ = credentials(doc)
         for guess in params.guesses:
