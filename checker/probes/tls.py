@@ -6,11 +6,14 @@ For https (and rediss) live targets, `check` is one of:
   expiry       at least `fail_days` days are left before the certificate's not-after
   key          RSA keys have >= `min_rsa_bits`, EC keys >= `min_ec_bits`; the signature
                hash is not SHA-1 or MD5
-  protocols    the server refuses each of `protocols` (default TLS 1.0 and TLS 1.1);
-               the client side allows them explicitly (@SECLEVEL=0), since Debian's
-               OpenSSL would otherwise refuse them itself and every server would pass
-  ciphers      the server refuses every weak suite the local OpenSSL can offer
-               (NULL, anonymous, RC4, 3DES, EXPORT) on TLS 1.0-1.2
+  protocols    the server refuses each of `protocols` (default SSLv3, TLS 1.0, TLS 1.1);
+               every version from SSLv3 to TLS 1.3 is tried and listed. SSLv3 is asked
+               with a hand-written ClientHello (_tls_legacy); for TLS 1.0/1.1 the client
+               allows them explicitly (@SECLEVEL=0), since Debian's OpenSSL would
+               otherwise refuse them itself and every server would pass
+  ciphers      the server refuses every weak family (NULL, anonymous, RC4, 3DES, EXPORT):
+               one hand-written ClientHello per family lists only its suites, since
+               OpenSSL 3 cannot offer most of them
   redirect     http://host:`http_port`/ answers with a redirect to https:// (an http
                target is fetched as given)
   hsts         the https response has Strict-Transport-Security with max-age >= `min_max_age`
@@ -38,14 +41,13 @@ from typing import Any, Iterator, Literal, Mapping
 from checker.errors import ProbeError
 from checker.inputs.document import Document
 from checker.models import STRICT
+from checker.probes._tls_legacy import FAMILIES, SSL3_SUITES, Answer, ask
 from checker.probes.base import Context, Observation
 
 NAME = "tls"
 TARGETS = ("live",)
 TLS_SCHEMES = ("https", "rediss")
-LEGACY = {"TLSv1": "TLSv1", "TLSv1.1": "TLSv1_1"}
-WEAK_SUITES = "NULL:eNULL:aNULL:RC4:3DES:EXPORT:@SECLEVEL=0"
-WEAK_FAMILIES = ("NULL", "anon", "RC4", "3DES", "EXPORT")
+ALL_VERSIONS = {"TLSv1": "TLSv1", "TLSv1.1": "TLSv1_1", "TLSv1.2": "TLSv1_2", "TLSv1.3": "TLSv1_3"}
 
 Check = Literal["certificate", "expiry", "key", "protocols", "ciphers", "redirect", "hsts"]
 
@@ -57,7 +59,7 @@ class Params:
     fail_days: int = 14
     min_rsa_bits: int = 2048
     min_ec_bits: int = 256
-    protocols: list[Literal["TLSv1", "TLSv1.1"]] = field(default_factory=lambda: ["TLSv1", "TLSv1.1"])
+    protocols: list[Literal["SSLv3", "TLSv1", "TLSv1.1"]] = field(default_factory=lambda: ["SSLv3", "TLSv1", "TLSv1.1"])
     http_port: int = 80
     min_max_age: int = 15552000  # 180 days
 
@@ -142,41 +144,47 @@ def _key(der: bytes, params: Params, where: str, evidence: dict[str, Any]) -> Ob
 
 
 def _protocols(host: str, port: int, params: Params, where: str, evidence: dict[str, Any], timeout: float) -> Observation:
-    tested: dict[str, bool] = {}
-    for name in params.protocols:
+    tried: dict[str, str] = {}  # every version asked for, each accepted or refused
+    for name in ("SSLv3", *ALL_VERSIONS):
+        if name == "SSLv3":
+            tried[name] = "accepted" if _legacy_ask(host, port, SSL3_SUITES, 0x0300, timeout).accepted else "refused"
+            continue
         context = _inspecting()
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", DeprecationWarning)
-            context.minimum_version = context.maximum_version = getattr(ssl.TLSVersion, LEGACY[name])
-        tested[name] = _accepts(host, port, context, timeout)
-    accepted = sorted({*evidence["protocols_accepted"], *(n for n, ok in tested.items() if ok)})
-    evidence = {**evidence, "protocols_accepted": accepted, "legacy_protocols": tested}
-    bad = [n for n, ok in tested.items() if ok]
+            context.minimum_version = context.maximum_version = getattr(ssl.TLSVersion, ALL_VERSIONS[name])
+        tried[name] = "accepted" if _accepts(host, port, context, timeout) else "refused"
+    accepted = [n for n, verdict in tried.items() if verdict == "accepted"]
+    evidence = {**evidence, "protocols_accepted": accepted, "protocols_tried": tried}
+    bad = [n for n in params.protocols if tried.get(n) == "accepted"]
     if bad:
         return Observation((), f"{where} accepts {', '.join(bad)}", ", ".join(bad), evidence=evidence)
-    return Observation((), f"{where} refuses {', '.join(tested)}", evidence=evidence, status="pass")
+    return Observation((), f"{where} refuses {', '.join(params.protocols)}", evidence=evidence, status="pass")
 
 
 def _ciphers(host: str, port: int, where: str, evidence: dict[str, Any], timeout: float) -> Observation:
-    context = _inspecting()
-    context.maximum_version = ssl.TLSVersion.TLSv1_2  # TLS 1.3 has no weak suites and ignores set_ciphers
+    """One hand-written ClientHello per family, listing only its suites (OpenSSL 3 cannot offer most of them)."""
+    verdicts: dict[str, str] = {}
+    accepted: list[str] = []
+    for family, suites in FAMILIES.items():
+        answer = _legacy_ask(host, port, suites, 0x0303, timeout)
+        verdicts[family] = f"accepted {answer.suite} ({answer.version})" if answer.accepted else f"refused ({answer.detail})"
+        if answer.accepted and answer.suite:
+            accepted.append(answer.suite)
+    evidence = {**evidence, "weak_families_tested": verdicts}
+    if accepted:
+        evidence["weak_suite_accepted"] = accepted[0]
+        return Observation((), f"{where} accepts the weak suites {', '.join(accepted)}", accepted[0], evidence=evidence)
+    return Observation((), f"{where} refuses the weak suites ({', '.join(FAMILIES)})", evidence=evidence, status="pass")
+
+
+def _legacy_ask(host: str, port: int, suites: dict[int, str], version: int, timeout: float) -> Answer:
     try:
-        context.set_ciphers(WEAK_SUITES)
-    except ssl.SSLError as exc:
-        raise ProbeError("bug", f"{where}: the local OpenSSL offers none of the weak suites") from exc
-    offered = [c["name"] for c in context.get_ciphers() if c.get("protocol") != "TLSv1.3"]
-    testable = [f for f in WEAK_FAMILIES if any(_family(name) == f for name in offered)]
-    evidence = {**evidence, "weak_families_tested": testable,
-                "weak_families_untestable": [f for f in WEAK_FAMILIES if f not in testable]}
-    try:
-        sock = _open(host, port, context, timeout)
-    except _Refused:
-        return Observation((), f"{where} refuses the weak suites ({', '.join(testable)})", evidence=evidence, status="pass")
-    with sock:
-        suite = sock.cipher()
-    name = suite[0] if suite else "?"
-    evidence = {**evidence, "weak_suite_accepted": name}
-    return Observation((), f"{where} accepts the weak suite {name}", name, evidence=evidence)
+        return ask(host, port, suites, version, timeout)
+    except (socket.timeout, TimeoutError) as exc:
+        raise ProbeError("timeout", f"{host}:{port}: no answer to a ClientHello within {timeout:g} s") from exc
+    except OSError as exc:
+        raise ProbeError("unreachable", f"{host}:{port}: {exc.strerror or exc}") from exc
 
 
 def _redirect(doc: Document, params: Params, timeout: float) -> Observation:
@@ -343,20 +351,6 @@ def _evidence(der: bytes, accepted: list[str]) -> dict[str, Any]:
         "sha256": hashlib.sha256(der).hexdigest(), "key": key_text, "signature_hash": signature,
         "protocols_accepted": accepted,
     }
-
-
-def _family(suite: str) -> str:
-    if "NULL" in suite:
-        return "NULL"
-    if suite.startswith(("ADH", "AECDH")) or "-anon-" in suite:
-        return "anon"
-    if "RC4" in suite:
-        return "RC4"
-    if "DES-CBC3" in suite or "3DES" in suite:
-        return "3DES"
-    if "EXP" in suite:
-        return "EXPORT"
-    return "other"
 
 
 def _bracket(host: str) -> str:
