@@ -63,6 +63,8 @@ def _scan_arguments(scan: argparse.ArgumentParser) -> None:
     scan.add_argument("--endpoint", action="append", default=[], metavar="URL",
                       help="a live target: https://host, redis://host:6379 ... (repeatable; implies --live)")
     scan.add_argument("--ca-bundle", metavar="FILE", help="live TLS: trust these CAs instead of the system store")
+    scan.add_argument("--insecure", action="store_true",
+                      help="live: do not verify TLS certificates (the certificate rule is skipped; other rules say so)")
     scan.add_argument("--no-credentials", action="store_true",
                       help="live: probe as anonymous only; never send a user or password found in a URI")
     scan.add_argument("--live-hosts", action="append", default=[], metavar="GLOB",

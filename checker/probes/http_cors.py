@@ -28,7 +28,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 from checker.inputs.document import Document
 from checker.models import STRICT
-from checker.probes._http import DEFAULT_TIMEOUT, fetch, verify_option
+from checker.probes._http import DEFAULT_TIMEOUT, fetch, mark_unverified, tracking, verify_option
 from checker.probes._observatory import PROBE_ORIGIN
 from checker.probes.base import Context, Observation
 
@@ -62,6 +62,12 @@ def test_origins(scheme: str, host: str) -> dict[str, str]:
 
 
 def check(doc: Document, params: Params, context: Context) -> Iterator[Observation]:
+    with tracking() as unverified:  # over a certificate that does not verify the checks go on, and say so
+        observations = list(_check(doc, params, context))
+    yield from mark_unverified(observations, unverified)
+
+
+def _check(doc: Document, params: Params, context: Context) -> Iterator[Observation]:
     url = doc.data["url"]
     if params.path is not None:
         url = urlunsplit(urlsplit(url)._replace(path=params.path, query=""))

@@ -82,6 +82,9 @@ def check(doc: Document, params: Params, context: Context) -> Iterator[Observati
         yield _hsts(doc, params, where, context.options, timeout)
         return
     if params.check == "certificate":
+        if context.options.get("insecure"):
+            yield Observation((), f"certificate of {where} not judged: --insecure", status="skip")
+            return
         yield _certificate(host, port, where, context.options, timeout)
         return
     der, version, _ = _handshake(host, port, _inspecting(), timeout)
@@ -106,8 +109,10 @@ def _certificate(host: str, port: int, where: str, options: Mapping[str, Any], t
         if not isinstance(cause, ssl.SSLCertVerificationError):
             raise
         der, version, _ = _handshake(host, port, _inspecting(), timeout)
-        evidence = {**_evidence(der, [version]), "verify_error": cause.verify_message}
-        return Observation((), f"certificate of {where} does not verify: {cause.verify_message}", evidence=evidence)
+        evidence = {**_evidence(der, [version]), "verify_error": cause.verify_message,
+                    "trusted_by": f"CA bundle {bundle}" if bundle else "the system trust store"}
+        hint = "" if bundle else " (a private CA: pass it with --ca-bundle)"
+        return Observation((), f"certificate of {where} does not verify: {cause.verify_message}{hint}", evidence=evidence)
     trust = f"CA bundle {bundle}" if bundle else "the system trust store"
     evidence = {**_evidence(der, [version]), "trusted_by": trust}
     return Observation((), f"certificate of {where} verifies against {trust}", evidence=evidence, status="pass")
@@ -192,7 +197,15 @@ def _redirect(doc: Document, params: Params, timeout: float) -> Observation:
 
     host = str(doc.data["host"])
     url = doc.data["url"] if doc.data["scheme"] == "http" else f"http://{_bracket(host)}:{params.http_port}/"
-    response = fetch(url, timeout=timeout, max_bytes=0)
+    try:
+        response = fetch(url, timeout=timeout, max_bytes=0)
+    except ProbeError as exc:
+        if doc.data["scheme"] != "https" or exc.reason != "unreachable" or "refused" not in exc.message.lower():
+            raise
+        # a host with no plain-http listener has nothing to redirect: not judged, and said why
+        return Observation((), f"{url}: nothing listens on port {params.http_port}, no redirect to judge "
+                               f"(give --endpoint http://{_bracket(host)}:PORT/ where plain http is served)",
+                           evidence={"url": url, "error": exc.message}, status="skip")
     location = response.headers.get("location", "")
     evidence = {"url": url, "status": response.status, "location": location or None}
     if response.status in (301, 302, 303, 307, 308) and location.lower().startswith("https://"):
@@ -216,8 +229,13 @@ def _hsts(doc: Document, params: Params, where: str, options: Mapping[str, Any],
         max_age = None
     evidence = {"header": header, "max_age": max_age, "include_subdomains": "includesubdomains" in directives,
                 "preload": "preload" in directives, "status": response.status}
+    if not response.verified:
+        evidence["tls"] = "certificate not verified"
     if header is None:
         return Observation((), f"{where} sends no Strict-Transport-Security header", evidence=evidence)
+    if not response.verified:  # browsers ignore HSTS received over a certificate error (RFC 6797 8.1)
+        return Observation((), f"{where} sends HSTS over a certificate that does not verify: browsers ignore it",
+                           header, evidence=evidence)
     if max_age is None or max_age < params.min_max_age:
         text = f"{where} sends HSTS max-age={max_age} (< {params.min_max_age})"
         return Observation((), text, header, evidence=evidence)

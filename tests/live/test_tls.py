@@ -397,6 +397,13 @@ def test_http_redirect(status: int, headers: dict[str, str], expected: str) -> N
     assert result.evidence["status"] == status
 
 
+def test_https_host_without_a_plain_http_port_skips_the_redirect(good: tuple[int, trustme.LeafCert]) -> None:
+    """Before: `error: Connection refused` for every https host without port 80 (issue 15, 10)."""
+    port, _ = good
+    result = scan(f"https://127.0.0.1:{port}", "SEC-506")
+    assert result.status == "skip" and "nothing listens on port 80" in (result.message or "")
+
+
 @pytest.mark.parametrize("header, expected, message", [
     ("max-age=31536000; includeSubDomains", "pass", "sends HSTS max-age=31536000"),
     ("max-age=86400", "fail", "sends HSTS max-age=86400 (< 15552000)"),

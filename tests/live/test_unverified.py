@@ -1,0 +1,79 @@
+"""A host whose certificate does not verify still gets its header and CORS rules judged (issue 15, 8).
+
+The acceptance scenario of issue 15: a self-signed HTTPS endpoint on 127.0.0.1 that reflects
+any Origin with credentials and sends no HSTS gets the certificate failure, the HSTS failure
+and the critical CORS failure in one scan, and not one `error`.
+"""
+from __future__ import annotations
+
+import http.server
+import threading
+from pathlib import Path
+from typing import Any, Iterator
+
+import pytest
+
+from checker.api import scan_paths
+from checker.models import Result
+from test_tls import self_signed
+
+
+class Reflecting(http.server.BaseHTTPRequestHandler):
+    def do_GET(self) -> None:  # noqa: N802
+        body = b"<!doctype html><html><body>staging</body></html>"
+        self.send_response(200)
+        self.send_header("Content-Type", "text/html")
+        origin = self.headers.get("Origin")
+        if origin:
+            self.send_header("Access-Control-Allow-Origin", origin)
+            self.send_header("Access-Control-Allow-Credentials", "true")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args: Any) -> None:
+        pass
+
+
+@pytest.fixture
+def staging(tmp_path: Path) -> Iterator[int]:
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Reflecting)
+    httpd.socket = self_signed(tmp_path).wrap_socket(httpd.socket, server_side=True)
+    thread = threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.1}, daemon=True)
+    thread.start()
+    yield int(httpd.server_address[1])
+    httpd.shutdown()
+    thread.join(5)
+    httpd.server_close()
+
+
+def _scan(port: int, **options: Any) -> dict[str, list[Result]]:
+    report = scan_paths([], endpoints=[f"https://127.0.0.1:{port}/"], live_options={"timeout": 3, **options})
+    by_rule: dict[str, list[Result]] = {}
+    for result in report.results:
+        by_rule.setdefault(result.rule_id, []).append(result)
+    return by_rule
+
+
+def test_self_signed_reflecting_host_gets_every_failure_and_no_error(staging: int) -> None:
+    results = _scan(staging)
+    errors = [f"{r.rule_id}: {r.message}" for rs in results.values() for r in rs if r.status == "error"]
+    assert not errors, errors
+    (certificate,) = results["SEC-500"]
+    assert certificate.status == "fail" and "--ca-bundle" in (certificate.message or "")
+    assert [r.status for r in results["SEC-507"]] == ["fail"]  # HSTS (tls probe)
+    (hsts,) = results["SEC-521"]
+    assert hsts.status == "fail" and "certificate not verified" in (hsts.message or "")
+    assert hsts.evidence["tls"] == "certificate not verified"
+    (cors,) = results["SEC-530"]
+    assert cors.status == "fail" and cors.severity == "critical"
+    assert "certificate not verified" in (cors.message or "")
+    # the certificate failure is reported once, not once per rule
+    assert sum("does not verify" in (r.message or "") for rs in results.values() for r in rs) == 1
+
+
+def test_insecure_skips_the_certificate_rule_and_still_judges_the_rest(staging: int) -> None:
+    results = _scan(staging, insecure=True)
+    assert [r.status for r in results["SEC-500"]] == ["skip"]
+    assert [r.status for r in results["SEC-530"]] == ["fail"]
+    assert "certificate not verified" in (results["SEC-530"][0].message or "")
