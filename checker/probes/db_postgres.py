@@ -26,7 +26,7 @@ from typing import Any, Iterator, Literal
 from checker.errors import ProbeError
 from checker.inputs.document import Document
 from checker.models import STRICT
-from checker.probes._db import NO_CREDENTIALS, address, anonymous_only, connection_error, credentials, described, timeout, within_deadline
+from checker.probes._db import DEADLINE_FACTOR, NO_CREDENTIALS, address, anonymous_only, expect_login, found_login, login_found, connection_error, credentials, described, timeout, within_deadline
 from checker.probes.base import Context, Observation
 
 NAME = "db-postgres"
@@ -79,12 +79,21 @@ class Params:
 
 
 def applies(doc: Document, params: Params) -> bool:
-    return doc.data.get("scheme") in SCHEMES
+    if doc.data.get("scheme") not in SCHEMES:
+        return False
+    if params.check == "weak-password":
+        expect_login(doc)  # the index rules wait for the login this rule may find
+    return True
 
 
 def check(doc: Document, params: Params, context: Context) -> Iterator[Observation]:
-    attempts = len(params.guesses) + 1 if params.check == "weak-password" else 1  # logins: the wrong password first
-    yield from within_deadline(doc, timeout(context.options), attempts, lambda: _check(doc, params, context))
+    # logins: the wrong password first; the index rules may wait for the guesses, then log in
+    attempts = len(params.guesses) + 1 if params.check == "weak-password" else (1 if params.check == "trust" else len(GUESSES) + 4)
+    try:
+        yield from within_deadline(doc, timeout(context.options), attempts, lambda: _check(doc, params, context))
+    finally:
+        if params.check == "weak-password":
+            found_login(doc, None, None)
 
 
 def _check(doc: Document, params: Params, context: Context) -> Iterator[Observation]:
@@ -115,6 +124,7 @@ def _check(doc: Document, params: Params, context: Context) -> Iterator[Observat
         for guess_user, guess in params.guesses:
             conn = _connect(doc, seconds, guess_user, guess)
             if conn is not None:
+                found_login(doc, guess_user, guess)
                 yield Observation((), f"{where} accepts a default password for user {guess_user}",
                                   evidence={**_version(conn, close=True), "user": guess_user, "auth": described(guess)})
                 return
@@ -125,9 +135,16 @@ def _check(doc: Document, params: Params, context: Context) -> Iterator[Observat
         yield Observation((), f"{where}: {params.check} {NO_CREDENTIALS}", status="skip")
         return
     uri_user, uri_password = credentials(doc)
-    conn = _connect(doc, seconds, uri_user or "postgres", uri_password)
-    if conn is None:
+    conn = _connect(doc, seconds, uri_user or "postgres", uri_password)  # no password: trust auth may let it in
+    if conn is None and uri_password is not None:  # the deployment's own credentials are wrong: worth an error
         raise ProbeError("unreachable", f"{where}: the URI's credentials do not log in; indexes not checked")
+    if conn is None:
+        found = login_found(doc, seconds * DEADLINE_FACTOR * (len(GUESSES) + 2))  # the weak-password rule's login
+        conn = _connect(doc, seconds, found[0] or "postgres", found[1]) if found else None
+    if conn is None:
+        yield Observation((), f"{where}: {params.check} not judged: the URI carries no password and no default "
+                              "password logs in", status="skip")
+        return
     with conn:
         evidence = _version(conn)
         rows = _query(conn, doc, params)

@@ -428,3 +428,35 @@ def test_no_credentials_sends_no_postgres_password(postgres: int, tmp_path: Path
     by_rule = {r.rule_id: r for r in results}
     assert by_rule["SEC-556"].status == "pass"  # scram-sha-256 asked for a password: not trust
     assert by_rule["SEC-555"].status == "skip" and by_rule["PERF-321"].status == "skip"
+
+
+# --- one rule's login reused by the next (issue 15, 11) ----------------------------------------
+
+@needs_redis
+def test_protected_mode_is_judged_with_the_default_password_the_guessing_rule_found(redis_server) -> None:  # type: ignore[no-untyped-def]
+    """Before: SEC-552 skipped with "cannot log in" right after SEC-551 logged in with `foobared`."""
+    port = redis_server("--requirepass", "foobared", "--protected-mode", "no")
+    results = {r.rule_id: r for r in live(f"redis://127.0.0.1:{port}", "SEC-551", "SEC-552")}
+    assert results["SEC-551"].status == "fail"
+    assert results["SEC-552"].status == "fail" and "protected-mode no" in (results["SEC-552"].message or "")
+    assert "foobared" not in dumped(list(results.values()))
+
+
+@needs_redis
+def test_protected_mode_without_any_login_skips_with_the_reason(redis_server) -> None:  # type: ignore[no-untyped-def]
+    port = redis_server("--requirepass", "Zq8vR2mN7xK4pL9sT3wY6bH1")
+    result = one(f"redis://127.0.0.1:{port}", "SEC-552")
+    assert result.status == "skip" and "no password" in (result.message or "")
+
+
+def test_postgres_index_rules_use_the_default_login_the_guessing_rule_found(postgres: int) -> None:
+    """Before: `error: the URI's credentials do not log in` for a URI that carries none."""
+    results = {r.rule_id: r for r in live(f"postgresql://127.0.0.1:{postgres}/postgres", "SEC-555", "PERF-321")}
+    assert results["SEC-555"].status == "fail"
+    assert results["PERF-321"].status == "fail" and "child" in (results["PERF-321"].message or "")
+    assert results["SEC-555"].evidence["auth"] == "default password accepted (8 chars)"  # never the value
+
+
+def test_postgres_index_rules_skip_without_credentials_or_defaults(postgres: int) -> None:
+    result = one(f"postgresql://nobody@127.0.0.1:{postgres}/postgres", "PERF-321")
+    assert result.status == "skip" and "no password" in (result.message or "")
