@@ -103,7 +103,18 @@ def _certificate(host: str, port: int, where: str, options: Mapping[str, Any], t
     bundle = options.get("ca_bundle")
     verifying = ssl.create_default_context(cafile=str(bundle) if bundle else None)
     try:
-        der, version, _ = _handshake(host, port, verifying, timeout)
+        try:
+            der, version, _ = _handshake(host, port, verifying, timeout)
+        except ProbeError as exc:
+            if isinstance(exc.__cause__, ssl.SSLCertVerificationError) or exc.reason != "unreachable":
+                raise
+            # a server of TLS 1.0/1.1 only: its chain is still judged (its protocols are SEC-504's)
+            verifying = ssl.create_default_context(cafile=str(bundle) if bundle else None)
+            verifying.set_ciphers("ALL:@SECLEVEL=0")
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", DeprecationWarning)
+                verifying.minimum_version = ssl.TLSVersion.TLSv1
+            der, version, _ = _handshake(host, port, verifying, timeout)
     except ProbeError as exc:
         cause = exc.__cause__
         if not isinstance(cause, ssl.SSLCertVerificationError):
