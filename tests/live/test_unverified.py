@@ -77,3 +77,64 @@ def test_insecure_skips_the_certificate_rule_and_still_judges_the_rest(staging: 
     assert [r.status for r in results["SEC-500"]] == ["skip"]
     assert [r.status for r in results["SEC-530"]] == ["fail"]
     assert "certificate not verified" in (results["SEC-530"][0].message or "")
+
+
+# --- CORS variants (issue 15, 7) ----------------------------------------------------------
+
+import re  # noqa: E402
+
+
+def _cors_server(allow: Any) -> Any:
+    class Allowing(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:  # noqa: N802
+            self.send_response(200)
+            for name, value in allow(self.headers.get("Origin") or "").items():
+                self.send_header(name, value)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Allowing)
+    threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.1}, daemon=True).start()
+    return httpd
+
+
+def _cors(url: str, rule: str) -> Result:
+    (result,) = scan_paths([], endpoints=[url], select=[rule], live_options={"timeout": 3}).results
+    return result
+
+
+def test_allowlist_with_only_the_last_dot_unescaped_is_caught() -> None:
+    """`^https://app\\.example.com$` (the last dot unescaped) lets https://app.examplexcom in;
+    the first-dot variant, the only one sent before, does not match it."""
+    from checker.probes.http_cors import test_origins
+
+    allowlist = re.compile(r"^https://app\.example.com$")
+    origins = test_origins("https", "app.example.com")
+    assert not allowlist.match(origins["unescaped-dot"])
+    assert allowlist.match(origins["unescaped-last-dot"])
+
+
+def test_trusted_hosting_origins_are_reported() -> None:
+    httpd = _cors_server(lambda origin: {"Access-Control-Allow-Origin": origin, "Access-Control-Allow-Credentials": "true"}
+                         if origin.endswith(".github.io") else {})
+    try:
+        result = _cors(f"http://127.0.0.1:{httpd.server_address[1]}/", "SEC-530")
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+    assert result.status == "fail" and "github-pages" in (result.message or "")
+
+
+def test_wildcard_with_credentials_is_a_misconfiguration_not_a_data_leak() -> None:
+    httpd = _cors_server(lambda origin: {"Access-Control-Allow-Origin": "*", "Access-Control-Allow-Credentials": "true"})
+    try:
+        url = f"http://127.0.0.1:{httpd.server_address[1]}/"
+        critical, origins = _cors(url, "SEC-530"), _cors(url, "SEC-531")
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+    assert critical.status == "pass" and "misconfiguration" in (critical.message or "")
+    assert origins.status == "fail" and "browsers refuse" in (origins.message or "")
