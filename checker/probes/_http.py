@@ -255,10 +255,21 @@ def _environment_matters() -> bool:
 
 
 def _verify(verify: bool | str) -> bool | str:
-    """The CA bundle requests itself would take from the environment when told only to verify."""
+    """`True` means the system store, the one SEC-500 verifies against (OpenSSL's default paths,
+    SSL_CERT_FILE / SSL_CERT_DIR included), never requests' own certifi bundle: one trust
+    decision for every probe, whatever REQUESTS_CA_BUNDLE says."""
     if verify is True:
-        return os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE") or True
+        return system_store()[0] or True
     return verify
+
+
+def system_store() -> tuple[str | None, str]:
+    """The system trust store as a path requests can use, and how the evidence names it."""
+    import ssl
+
+    paths = ssl.get_default_verify_paths()
+    found = paths.cafile or paths.capath
+    return found, f"the system trust store ({found})" if found else "the system trust store"
 
 
 def verify_option(options: Mapping[str, Any]) -> bool | str:

@@ -48,7 +48,7 @@ from typing import Any, Iterator, Literal
 from checker.inputs.document import Document
 from checker.models import STRICT
 from checker.probes import _observatory as obs
-from checker.probes._http import DEFAULT_TIMEOUT, Response, fetch, follow, mark_unverified, tracking, verify_option
+from checker.probes._http import DEFAULT_TIMEOUT, Response, fetch, follow, mark_unverified, system_store, tracking, verify_option
 from checker.probes.base import Context, Observation
 
 NAME = "http-headers"
@@ -104,6 +104,9 @@ def _check(doc: Document, params: Params, context: Context) -> Iterator[Observat
         "status": response.status, "headers": masked_headers(response), "score": score, "grade": grade,
         "tests": {name: {"modifier": t.modifier, "result": t.result} for name, t in tests.items()},
     }
+    if https:  # the same trust decision as SEC-500's
+        evidence["trusted_by"] = f"CA bundle {context.options['ca_bundle']}" if context.options.get("ca_bundle") \
+            else ("nothing (--insecure)" if context.options.get("insecure") else system_store()[1])
     if chain is not None:
         evidence["redirects"] = [f"{status} {hop}" if status else f"-> {hop}" for hop, status in chain]
         evidence["graded_url"] = response.url

@@ -41,6 +41,7 @@ from typing import Any, Iterator, Literal, Mapping
 from checker.errors import ProbeError
 from checker.inputs.document import Document
 from checker.models import STRICT
+from checker.probes._http import system_store
 from checker.probes._tls_legacy import FAMILIES, SSL3_SUITES, Answer, ask
 from checker.probes.base import Context, Observation
 
@@ -121,10 +122,10 @@ def _certificate(host: str, port: int, where: str, options: Mapping[str, Any], t
             raise
         der, version, _ = _handshake(host, port, _inspecting(), timeout)
         evidence = {**_evidence(der, [version]), "verify_error": cause.verify_message,
-                    "trusted_by": f"CA bundle {bundle}" if bundle else "the system trust store"}
+                    "trusted_by": f"CA bundle {bundle}" if bundle else system_store()[1]}
         hint = "" if bundle else " (a private CA: pass it with --ca-bundle)"
         return Observation((), f"certificate of {where} does not verify: {cause.verify_message}{hint}", evidence=evidence)
-    trust = f"CA bundle {bundle}" if bundle else "the system trust store"
+    trust = f"CA bundle {bundle}" if bundle else system_store()[1]
     evidence = {**_evidence(der, [version]), "trusted_by": trust}
     return Observation((), f"certificate of {where} verifies against {trust}", evidence=evidence, status="pass")
 

@@ -138,3 +138,54 @@ def test_wildcard_with_credentials_is_a_misconfiguration_not_a_data_leak() -> No
         httpd.server_close()
     assert critical.status == "pass" and "misconfiguration" in (critical.message or "")
     assert origins.status == "fail" and "browsers refuse" in (origins.message or "")
+
+
+# --- one trust store for every probe (issue 15, 9) ------------------------------------------
+
+@pytest.fixture
+def trusted_by_env(tmp_path: Path) -> Iterator[tuple[int, Path]]:
+    import ssl
+
+    import trustme
+
+    ca = trustme.CA()
+    bundle = tmp_path / "company-ca.pem"
+    ca.cert_pem.write_to_path(str(bundle))
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ca.issue_cert("127.0.0.1").configure_cert(context)
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Reflecting)
+    httpd.socket = context.wrap_socket(httpd.socket, server_side=True)
+    thread = threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.1}, daemon=True)
+    thread.start()
+    yield int(httpd.server_address[1]), bundle
+    httpd.shutdown()
+    thread.join(5)
+    httpd.server_close()
+
+
+def test_ssl_cert_file_is_trusted_by_the_certificate_and_the_http_rules_alike(
+    trusted_by_env: tuple[int, Path], monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Before: SEC-500 trusted SSL_CERT_FILE while the HTTP rules used certifi and disagreed."""
+    port, bundle = trusted_by_env
+    monkeypatch.setenv("SSL_CERT_FILE", str(bundle))
+    monkeypatch.delenv("REQUESTS_CA_BUNDLE", raising=False)
+    results = scan_paths([], endpoints=[f"https://127.0.0.1:{port}/"], select=["SEC-500", "SEC-520"],
+                         live_options={"timeout": 3}).results
+    by_rule = {r.rule_id: r for r in results}
+    assert by_rule["SEC-500"].status == "pass" and str(bundle) in by_rule["SEC-500"].evidence["trusted_by"]
+    assert "tls" not in by_rule["SEC-520"].evidence  # verified, as SEC-500 said
+    assert str(bundle) in by_rule["SEC-520"].evidence["trusted_by"]
+
+
+def test_requests_ca_bundle_alone_does_not_split_the_verdicts(
+    trusted_by_env: tuple[int, Path], monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    port, bundle = trusted_by_env
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(bundle))
+    monkeypatch.delenv("SSL_CERT_FILE", raising=False)
+    results = scan_paths([], endpoints=[f"https://127.0.0.1:{port}/"], select=["SEC-500", "SEC-520"],
+                         live_options={"timeout": 3}).results
+    by_rule = {r.rule_id: r for r in results}
+    assert by_rule["SEC-500"].status == "fail"
+    assert by_rule["SEC-520"].evidence["tls"] == "certificate not verified"
