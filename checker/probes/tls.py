@@ -29,9 +29,7 @@ Passes:                   a server that only speaks TLS 1.2 and 1.3
 """
 from __future__ import annotations
 
-import hashlib
 import socket
-import threading
 import ssl
 import warnings
 from dataclasses import dataclass, field
@@ -42,6 +40,8 @@ from checker.errors import ProbeError
 from checker.inputs.document import Document
 from checker.models import STRICT
 from checker.probes._http import system_store
+from checker.probes._tls_connect import Refused, accepts, handshake, inspecting, load
+from checker.probes._tls_connect import evidence as cert_evidence
 from checker.probes._tls_legacy import FAMILIES, SSL3_SUITES, Answer, ask
 from checker.probes.base import Context, Observation
 
@@ -88,8 +88,8 @@ def check(doc: Document, params: Params, context: Context) -> Iterator[Observati
             return
         yield _certificate(host, port, where, context.options, timeout)
         return
-    der, version, _ = _handshake(host, port, _inspecting(), timeout)
-    evidence = _evidence(der, [version])
+    der, version, _ = handshake(host, port, inspecting(), timeout)
+    evidence = cert_evidence(der, [version])
     if params.check == "expiry":
         yield _expiry(der, params, where, evidence)
     elif params.check == "key":
@@ -105,7 +105,7 @@ def _certificate(host: str, port: int, where: str, options: Mapping[str, Any], t
     verifying = ssl.create_default_context(cafile=str(bundle) if bundle else None)
     try:
         try:
-            der, version, _ = _handshake(host, port, verifying, timeout)
+            der, version, _ = handshake(host, port, verifying, timeout)
         except ProbeError as exc:
             if isinstance(exc.__cause__, ssl.SSLCertVerificationError) or exc.reason != "unreachable":
                 raise
@@ -115,27 +115,29 @@ def _certificate(host: str, port: int, where: str, options: Mapping[str, Any], t
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", DeprecationWarning)
                 verifying.minimum_version = ssl.TLSVersion.TLSv1
-            der, version, _ = _handshake(host, port, verifying, timeout)
+            der, version, _ = handshake(host, port, verifying, timeout)
     except ProbeError as exc:
         cause = exc.__cause__
         if not isinstance(cause, ssl.SSLCertVerificationError):
             raise
-        der, version, _ = _handshake(host, port, _inspecting(), timeout)
-        evidence = {**_evidence(der, [version]), "verify_error": cause.verify_message,
+        der, version, _ = handshake(host, port, inspecting(), timeout)
+        evidence = {**cert_evidence(der, [version]), "verify_error": cause.verify_message,
                     "trusted_by": f"CA bundle {bundle}" if bundle else system_store()[1]}
         hint = "" if bundle else " (a private CA: pass it with --ca-bundle)"
         return Observation((), f"certificate of {where} does not verify: {cause.verify_message}{hint}", evidence=evidence)
     trust = f"CA bundle {bundle}" if bundle else system_store()[1]
-    evidence = {**_evidence(der, [version]), "trusted_by": trust}
+    evidence = {**cert_evidence(der, [version]), "trusted_by": trust}
     return Observation((), f"certificate of {where} verifies against {trust}", evidence=evidence, status="pass")
 
 
 def _expiry(der: bytes, params: Params, where: str, evidence: dict[str, Any]) -> Observation:
-    cert = _load(der)
-    days = (cert.not_valid_after_utc - datetime.now(timezone.utc)).days
+    cert = load(der)
+    left = cert.not_valid_after_utc - datetime.now(timezone.utc)
+    days = left.days
     evidence = {**evidence, "days_left": days}
-    if days < 0:
-        return Observation((), f"certificate of {where} expired {-days} days ago", evidence["not_after"], evidence=evidence)
+    if days < 0:  # whole days since it expired: 10 days and 2 hours ago is "10 days", as sslyze says
+        ago = (-left).days
+        return Observation((), f"certificate of {where} expired {ago} days ago", evidence["not_after"], evidence=evidence)
     if days < params.fail_days:
         text = f"certificate of {where} expires in {days} days (< {params.fail_days})"
         return Observation((), text, evidence["not_after"], evidence=evidence)
@@ -145,7 +147,7 @@ def _expiry(der: bytes, params: Params, where: str, evidence: dict[str, Any]) ->
 def _key(der: bytes, params: Params, where: str, evidence: dict[str, Any]) -> Observation:
     from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
-    cert = _load(der)
+    cert = load(der)
     problems = []
     key = cert.public_key()
     if isinstance(key, rsa.RSAPublicKey) and key.key_size < params.min_rsa_bits:
@@ -166,11 +168,11 @@ def _protocols(host: str, port: int, params: Params, where: str, evidence: dict[
         if name == "SSLv3":
             tried[name] = "accepted" if _legacy_ask(host, port, SSL3_SUITES, 0x0300, timeout).accepted else "refused"
             continue
-        context = _inspecting()
+        context = inspecting()
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", DeprecationWarning)
             context.minimum_version = context.maximum_version = getattr(ssl.TLSVersion, ALL_VERSIONS[name])
-        tried[name] = "accepted" if _accepts(host, port, context, timeout) else "refused"
+        tried[name] = "accepted" if accepts(host, port, context, timeout) else "refused"
     accepted = [n for n, verdict in tried.items() if verdict == "accepted"]
     evidence = {**evidence, "protocols_accepted": accepted, "protocols_tried": tried}
     bad = [n for n in params.protocols if tried.get(n) == "accepted"]
@@ -252,135 +254,6 @@ def _hsts(doc: Document, params: Params, where: str, options: Mapping[str, Any],
         text = f"{where} sends HSTS max-age={max_age} (< {params.min_max_age})"
         return Observation((), text, header, evidence=evidence)
     return Observation((), f"{where} sends HSTS max-age={max_age}", evidence=evidence, status="pass")
-
-
-class _Refused(Exception):
-    pass
-
-
-def _inspecting() -> ssl.SSLContext:
-    """A client that accepts anything, so what the server offers can be read (not trusted)."""
-    context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
-    context.check_hostname = False
-    context.verify_mode = ssl.CERT_NONE
-    context.set_ciphers("ALL:@SECLEVEL=0")
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", DeprecationWarning)
-        context.minimum_version = ssl.TLSVersion.TLSv1
-    return context
-
-
-def _open(host: str, port: int, context: ssl.SSLContext, timeout: float) -> ssl.SSLSocket:
-    """One handshake; raises ProbeError for an unreachable host, _Refused when the server says no."""
-    where = f"{host}:{port}"
-    try:
-        raw = socket.create_connection((host, port), timeout=timeout)
-    except socket.gaierror as exc:
-        raise ProbeError("unreachable", f"{where}: DNS lookup failed ({exc.strerror})") from exc
-    except (socket.timeout, TimeoutError) as exc:
-        raise ProbeError("timeout", f"{where}: no connection within {timeout:g} s") from exc
-    except OSError as exc:
-        raise ProbeError("unreachable", f"{where}: {exc.strerror or exc}") from exc
-    # The socket timeout bounds each read; a server that sends its handshake a byte at a
-    # time would pass every one of them, so a timer ends the whole handshake at `timeout`.
-    # wrap_socket takes the descriptor over, so the timer holds a duplicate: a shutdown
-    # through either one ends the same connection.
-    expired = threading.Event()
-    handle = raw.dup()
-    watchdog = threading.Timer(timeout, _abort, (handle, expired))
-    watchdog.daemon = True
-    watchdog.start()
-    try:
-        raw.settimeout(timeout)
-        return context.wrap_socket(raw, server_hostname=host)
-    except (socket.timeout, TimeoutError) as exc:
-        raw.close()
-        raise ProbeError("timeout", f"{where}: no TLS handshake within {timeout:g} s") from exc
-    except OSError as exc:
-        raw.close()
-        if expired.is_set():
-            raise ProbeError("timeout", f"{where}: no TLS handshake within {timeout:g} s") from exc
-        raise _handshake_error(where, exc) from exc
-    finally:
-        watchdog.cancel()
-        watchdog.join()  # the timer is done with the handle before it is closed
-        handle.close()
-
-
-def _abort(sock: socket.socket, expired: threading.Event) -> None:
-    expired.set()
-    try:
-        sock.shutdown(socket.SHUT_RDWR)  # the blocked handshake read returns at once
-    except OSError:
-        pass  # already closed: the handshake ended just now
-
-
-def _handshake_error(where: str, exc: OSError) -> Exception:
-    """What a failed handshake means: a bad certificate, a refusal (_Refused), or no way through."""
-    if isinstance(exc, ssl.SSLCertVerificationError):
-        return ProbeError("unreachable", f"{where}: certificate does not verify ({exc.verify_message})")
-    if isinstance(exc, (ssl.SSLError, ConnectionResetError, ConnectionAbortedError, BrokenPipeError)):
-        return _Refused(f"{where}: {getattr(exc, 'reason', None) or exc}")
-    return ProbeError("unreachable", f"{where}: {exc.strerror or exc}")
-
-
-def _handshake(host: str, port: int, context: ssl.SSLContext, timeout: float) -> tuple[bytes, str, str]:
-    try:
-        sock = _open(host, port, context, timeout)
-    except _Refused as exc:
-        raise ProbeError("unreachable", f"TLS handshake failed with {exc}") from exc
-    with sock:
-        der = sock.getpeercert(binary_form=True)
-        if not der:
-            raise ProbeError("unreachable", f"{host}:{port}: the server sent no certificate")
-        suite = sock.cipher()
-        return der, sock.version() or "?", suite[0] if suite else "?"
-
-
-def _accepts(host: str, port: int, context: ssl.SSLContext, timeout: float) -> bool:
-    try:
-        sock = _open(host, port, context, timeout)
-    except _Refused:
-        return False
-    sock.close()
-    return True
-
-
-def _load(der: bytes) -> Any:
-    from cryptography import x509
-
-    return x509.load_der_x509_certificate(der)
-
-
-def _evidence(der: bytes, accepted: list[str]) -> dict[str, Any]:
-    from cryptography import x509
-    from cryptography.hazmat.primitives.asymmetric import ec, rsa
-
-    cert = _load(der)
-    try:
-        sans = [str(v.value) for v in cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value]
-    except x509.ExtensionNotFound:
-        sans = []
-    except ValueError:
-        sans = ["<unparsable>"]
-    key = cert.public_key()
-    if isinstance(key, rsa.RSAPublicKey):
-        key_text = f"RSA-{key.key_size}"
-    elif isinstance(key, ec.EllipticCurvePublicKey):
-        key_text = f"EC-{key.curve.key_size} ({key.curve.name})"
-    else:
-        key_text = type(key).__name__.replace("PublicKey", "").lstrip("_")
-    try:
-        hash_algorithm = cert.signature_hash_algorithm
-        signature = hash_algorithm.name if hash_algorithm else "none"
-    except Exception:  # an algorithm cryptography does not know
-        signature = "unknown"
-    return {
-        "subject": cert.subject.rfc4514_string(), "issuer": cert.issuer.rfc4514_string(), "sans": sans,
-        "not_before": cert.not_valid_before_utc.isoformat(), "not_after": cert.not_valid_after_utc.isoformat(),
-        "sha256": hashlib.sha256(der).hexdigest(), "key": key_text, "signature_hash": signature,
-        "protocols_accepted": accepted,
-    }
 
 
 def _bracket(host: str) -> str:

@@ -237,11 +237,13 @@ def test_certificate_expiring_in_5_days_fails_both_expiry_rules(ca: trustme.CA, 
     assert renewal.message.endswith("(< 30)")
 
 
-def test_expired_certificate_fails_expiry(ca: trustme.CA) -> None:
-    leaf = ca.issue_cert("127.0.0.1", not_before=NOW - timedelta(days=60), not_after=NOW - timedelta(days=3, hours=1))
+@pytest.mark.parametrize("ago", [timedelta(days=3, hours=1), timedelta(days=10, hours=2)])
+def test_expired_certificate_fails_expiry(ca: trustme.CA, ago: timedelta) -> None:
+    """Whole days since expiry (it said "11 days ago" for 10 days and 2 hours, issue 15, 5)."""
+    leaf = ca.issue_cert("127.0.0.1", not_before=NOW - timedelta(days=60), not_after=NOW - ago)
     with tls_server(server_context(leaf)) as port:
         result = scan(f"https://127.0.0.1:{port}", "SEC-501")
-    assert result.status == "fail" and result.message == f"certificate of 127.0.0.1:{port} expired 4 days ago"
+    assert result.status == "fail" and result.message == f"certificate of 127.0.0.1:{port} expired {ago.days} days ago"
 
 
 def test_fresh_certificate_passes_expiry(good: tuple[int, trustme.LeafCert]) -> None:
