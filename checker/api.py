@@ -89,7 +89,11 @@ def scan_paths(
     if live or endpoints:  # the network is touched only when asked
         from checker.inputs.live import targets as live_targets
 
+        from checker.inputs.live import admit
+
         targets = live_targets(endpoints, loaded.documents, env or "production")
+        targets = admit(targets, credentials=(live_options or {}).get("credentials", True) is not False,
+                        hosts=tuple((live_options or {}).get("live_hosts") or ()))
     return scan(ScanInput(
         selected, loaded, attested, list(paths), env, rule_set.sha256, today, targets, dict(live_options or {}), judged,
     ))

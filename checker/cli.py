@@ -65,6 +65,12 @@ def _scan_arguments(scan: argparse.ArgumentParser) -> None:
     scan.add_argument("--endpoint", action="append", default=[], metavar="URL",
                       help="a live target: https://host, redis://host:6379 ... (repeatable; implies --live)")
     scan.add_argument("--ca-bundle", metavar="FILE", help="live TLS: trust these CAs instead of the system store")
+    scan.add_argument("--insecure", action="store_true",
+                      help="live: do not verify TLS certificates (the certificate rule is skipped; other rules say so)")
+    scan.add_argument("--no-credentials", action="store_true",
+                      help="live: probe as anonymous only; never send a user or password found in a URI")
+    scan.add_argument("--live-hosts", action="append", default=[], metavar="GLOB",
+                      help="live: contact only hosts matching GLOB (repeatable); others are reported as skipped")
     scan.add_argument("--timeout", type=float, default=5.0, metavar="SECONDS", help="live: connect and read timeout")
     scan.add_argument("--concurrency", type=int, default=32, metavar="N", help="live: probes run at once")
     scan.add_argument("--jobs", type=int, metavar="N",

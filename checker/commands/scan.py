@@ -50,6 +50,7 @@ def _scan(args: argparse.Namespace) -> int:
         endpoints=endpoints,
         jobs=args.jobs,
         live_options={"ca_bundle": args.ca_bundle, "timeout": args.timeout, "concurrency": args.concurrency,
+                      "credentials": not args.no_credentials, "insecure": args.insecure, "live_hosts": args.live_hosts,
                       "progress": use_color() and args.format == "text"},
         cluster=_cluster_options(args),
         shard=parse_shard(args.shard) if args.shard else None,

@@ -120,7 +120,12 @@ def run_live(rules: list[Rule], targets: list[Document] | None, today: date, opt
         ]
         if not chosen:
             results.append(_result(rule, "skip", "-", message="no live target this probe reads (give --endpoint URL)"))
-        work.extend((rule, doc) for doc in chosen)
+        for doc in chosen:
+            if doc.data.get("not_contacted"):  # outside --live-hosts: reported, never reached
+                results.append(_result(rule, "skip", doc.path, location=Location(url=doc.path),
+                                       message=str(doc.data["not_contacted"]), reason="not in --live-hosts"))
+            else:
+                work.append((rule, doc))
     if not work:
         return results
     from concurrent.futures import ThreadPoolExecutor
@@ -184,7 +189,7 @@ def judge(rule: Rule, documents: list[Document], today: date, options: dict[str,
         try:
             observations = list(probe.check(doc, params, context))
         except ProbeError as exc:
-            results.append(_result(rule, "error", doc.path, message=exc.message, reason=exc.reason))
+            results.append(_result(rule, "error", doc.path, message=_displayed(doc, exc.message), reason=exc.reason))
             continue
         except Exception as exc:  # a bug in a probe must not end the scan, nor pass
             detail = traceback.format_exception_only(type(exc), exc)[-1].strip()
@@ -195,6 +200,19 @@ def judge(rule: Rule, documents: list[Document], today: date, options: dict[str,
             results.append(_result(rule, "pass", doc.path, location=location))
         results.extend(_from_observation(rule, doc, o) for o in observations)
     return results
+
+
+def _displayed(doc: Document, text: str | None) -> str | None:
+    """A live probe's text with the target's URL as displayed: `user:***@`, never the URI's password."""
+    if doc.kind != "live" or not text or "@" not in text:
+        return text
+    from urllib.parse import urlsplit
+
+    netloc = urlsplit(str(doc.data.get("url", ""))).netloc
+    if "@" not in netloc or ":" not in netloc.rsplit("@", 1)[0]:
+        return text
+    userinfo = netloc.rsplit("@", 1)[0]
+    return text.replace(userinfo + "@", userinfo.split(":", 1)[0] + ":***@")
 
 
 def _from_observation(rule: Rule, checked: Document, observation: Observation) -> Result:
@@ -214,7 +232,7 @@ def _from_observation(rule: Rule, checked: Document, observation: Observation) -
     if observed is not None and observation.secret:
         observed = mask(observed)
     result = _result(
-        rule, observation.status, checked.path, location=location, message=observation.message,
+        rule, observation.status, checked.path, location=location, message=_displayed(checked, observation.message),
         observed=observed, evidence=observation.evidence or {},
     )
     if observation.status == "fail" and location is not None:

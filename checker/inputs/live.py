@@ -14,7 +14,8 @@ the redaction in the engine keeps them out of every output.
 """
 from __future__ import annotations
 
-from typing import Iterable
+from fnmatch import fnmatchcase
+from typing import Iterable, Sequence
 from urllib.parse import urlsplit
 
 from checker.inputs.document import Document
@@ -68,3 +69,34 @@ def _display(url: str) -> str:
         netloc = f"{parts.username or ''}:***@{parts.hostname}" + (f":{parts.port}" if parts.port else "")
         return parts._replace(netloc=netloc).geturl()
     return url.strip()
+
+
+NOT_ALLOWED = "not_contacted"  # data key: why this target is reported as a skip and never reached
+
+
+def admit(found: list[Document], *, credentials: bool = True, hosts: Sequence[str] = ()) -> list[Document]:
+    """The targets as `--no-credentials` and `--live-hosts GLOB` let them be probed.
+
+    Without credentials a URI's user and password are dropped before any probe sees it
+    (Redis AUTH, PostgreSQL login, HTTP Basic from userinfo): every probe then connects
+    as anonymous. A host matching none of `hosts` (case-insensitive globs) is kept, so
+    the report says it was not contacted, but marked so that no probe reaches it.
+    """
+    admitted = []
+    for doc in found:
+        data = dict(doc.data)
+        if not credentials:
+            data["url"] = anonymous(str(data["url"]))
+        host = str(data.get("host") or "").lower()
+        if hosts and not any(fnmatchcase(host, glob.lower()) for glob in hosts):
+            data[NOT_ALLOWED] = f"host {host} is not in --live-hosts; not contacted"
+        admitted.append(Document(doc.path, doc.kind, data, environment=doc.environment))
+    return admitted
+
+
+def anonymous(url: str) -> str:
+    """The URL without user name or password."""
+    parts = urlsplit(url)
+    if "@" not in parts.netloc:
+        return url
+    return parts._replace(netloc=parts.netloc.rsplit("@", 1)[1]).geturl()

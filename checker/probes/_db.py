@@ -2,6 +2,7 @@
 whole check, and turning connection failures into the ProbeError reasons the engine reports."""
 from __future__ import annotations
 
+import threading
 from typing import Any, Callable, Iterator, Mapping
 from urllib.parse import unquote, urlsplit
 
@@ -19,6 +20,14 @@ def timeout(options: Mapping[str, Any]) -> float:
         return max(0.1, float(options.get("timeout", DEFAULT_TIMEOUT)))
     except (TypeError, ValueError):
         return DEFAULT_TIMEOUT
+
+
+def anonymous_only(options: Mapping[str, Any]) -> bool:
+    """`--no-credentials`: no login attempt at all, neither the URI's password nor a guessed one."""
+    return options.get("credentials", True) is False
+
+
+NO_CREDENTIALS = "not judged with --no-credentials (it needs a login attempt)"
 
 
 def address(doc: Document) -> str:
@@ -61,3 +70,34 @@ def within_deadline(doc: Document, seconds: float, attempts: int, produce: Calla
         return within(budget, lambda: list(produce()), f"probe {address(doc)}")
     except Late:
         raise ProbeError("timeout", f"{address(doc)}: no complete answer within {budget:g} s") from None
+
+
+# A default password one rule found is reused by the rules that need a login on the same
+# target (protected-mode, the index rules): kept in the target Document's meta, in memory
+# for the scan only, never in a result. The guessing rule announces itself in `applies()`
+# (called for every selected rule before any runs), so a rule that needs its answer waits for it.
+_LOCK = threading.Lock()
+
+
+def expect_login(doc: Document) -> None:
+    with _LOCK:
+        doc.meta.setdefault("_login_pending", threading.Event())
+
+
+def found_login(doc: Document, user: str | None, password: str | None) -> None:
+    """The guessing rule's answer: a (user, password) that logs in, or None; wakes the waiting rules."""
+    with _LOCK:
+        if password is not None:
+            doc.meta["_login"] = (user, password)
+        event = doc.meta.setdefault("_login_pending", threading.Event())
+    event.set()
+
+
+def login_found(doc: Document, wait: float) -> tuple[str | None, str] | None:
+    """The login the guessing rule found, after waiting up to `wait` seconds for it to finish."""
+    with _LOCK:
+        event = doc.meta.get("_login_pending")
+    if event is not None:
+        event.wait(wait)
+    found: tuple[str | None, str] | None = doc.meta.get("_login")
+    return found

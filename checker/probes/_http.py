@@ -22,6 +22,37 @@ DEFAULT_TIMEOUT = 5.0
 DEADLINE_FACTOR = 2  # a whole request (connect, headers, body) ends within this many timeouts
 
 
+class NotVerified(ProbeError):
+    """The TLS handshake failed on the certificate alone: the host answered."""
+
+
+_TRACKED = threading.local()
+
+
+@contextmanager
+def tracking() -> Iterator[set[str]]:
+    """The https URLs this thread fetched without a verified certificate while in the block."""
+    outer = getattr(_TRACKED, "urls", None)
+    found: set[str] = set()
+    _TRACKED.urls = found
+    try:
+        yield found
+    finally:
+        _TRACKED.urls = outer
+        if outer is not None:
+            outer.update(found)
+
+
+def note_unverified(url: str) -> None:
+    found = getattr(_TRACKED, "urls", None)
+    if found is not None:
+        found.add(url)
+
+
+def insecure(options: Mapping[str, Any]) -> bool:
+    return bool(options.get("insecure"))
+
+
 class Response(NamedTuple):
     url: str
     status: int
@@ -30,6 +61,7 @@ class Response(NamedTuple):
     body: bytes  # at most max_bytes
     elapsed: float  # seconds to the response headers
     truncated: bool
+    verified: bool = True  # False: fetched over TLS whose certificate did not verify (see `insecure`)
 
 
 # Several rules read the same page (headers, CSP, cookies, HSTS ...): a plain GET is
@@ -54,7 +86,35 @@ def fetch(
     max_bytes: int = MAX_BODY_BYTES,
     fresh: bool = False,
 ) -> Response:
-    """`fresh`: always ask the server (a burst that counts answers must not be served from the memo)."""
+    """`fresh`: always ask the server (a burst that counts answers must not be served from the memo).
+
+    A certificate that does not verify does not end the probe: the request is made again
+    without verification (as curl -k, sslyze and the Observatory go on), the Response says
+    `verified=False` and the host is noted in `tracking()`; the certificate rules judge trust."""
+    try:
+        return _memo_fetch(url, method, headers, timeout, verify, max_bytes, fresh)
+    except NotVerified:
+        if verify is False:
+            raise
+    response = _memo_fetch(url, method, headers, timeout, False, max_bytes, fresh)
+    return response._replace(verified=False)
+
+
+def _memo_fetch(
+    url: str, method: str, headers: Mapping[str, str] | None, timeout: float, verify: bool | str, max_bytes: int,
+    fresh: bool,
+) -> Response:
+    response = _memo_fetch_verified(url, method, headers, timeout, verify, max_bytes, fresh)
+    if verify is False and url.startswith("https:"):
+        note_unverified(url)
+        return response._replace(verified=False)
+    return response
+
+
+def _memo_fetch_verified(
+    url: str, method: str, headers: Mapping[str, str] | None, timeout: float, verify: bool | str, max_bytes: int,
+    fresh: bool,
+) -> Response:
     if fresh or method not in ("GET", "HEAD"):
         return _fetch(url, method, headers, timeout, verify, max_bytes)
     # one answer for every body cap: read once up to the largest, cut to each caller's
@@ -126,6 +186,8 @@ def _request(
     import requests
     import urllib3
 
+    if verify is False:  # said in the evidence ("certificate not verified"), not in a warning per request
+        urllib3.disable_warnings(urllib3.exceptions.InsecureRequestWarning)
     try:
         with _session() as session, session.request(
             method, url, headers=dict(headers or {}), timeout=(timeout, timeout), verify=_verify(verify),
@@ -149,6 +211,8 @@ def _request(
     except requests.exceptions.Timeout as exc:
         raise ProbeError("timeout", f"{url}: no answer within {timeout:g} s") from exc
     except requests.exceptions.SSLError as exc:
+        if "CERTIFICATE_VERIFY_FAILED" in str(exc) or "certificate verify failed" in str(exc):
+            raise NotVerified("unreachable", f"{url}: certificate not verified ({_short(exc)})") from exc
         raise ProbeError("unreachable", f"{url}: TLS handshake failed ({_short(exc)})") from exc
     except requests.exceptions.ConnectionError as exc:
         raise ProbeError("unreachable", f"{url}: {_short(exc)}") from exc
@@ -191,14 +255,28 @@ def _environment_matters() -> bool:
 
 
 def _verify(verify: bool | str) -> bool | str:
-    """The CA bundle requests itself would take from the environment when told only to verify."""
+    """`True` means the system store, the one SEC-500 verifies against (OpenSSL's default paths,
+    SSL_CERT_FILE / SSL_CERT_DIR included), never requests' own certifi bundle: one trust
+    decision for every probe, whatever REQUESTS_CA_BUNDLE says."""
     if verify is True:
-        return os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE") or True
+        return system_store()[0] or True
     return verify
 
 
+def system_store() -> tuple[str | None, str]:
+    """The system trust store as a path requests can use, and how the evidence names it."""
+    import ssl
+
+    paths = ssl.get_default_verify_paths()
+    found = paths.cafile or paths.capath
+    return found, f"the system trust store ({found})" if found else "the system trust store"
+
+
 def verify_option(options: Mapping[str, Any]) -> bool | str:
-    """What to verify TLS against: a CA bundle given with --ca-bundle, else the system store."""
+    """What to verify TLS against: a CA bundle given with --ca-bundle, else the system store;
+    nothing with --insecure."""
+    if insecure(options):
+        return False
     bundle = options.get("ca_bundle")
     return str(bundle) if bundle else True
 
@@ -209,3 +287,52 @@ def _short(exc: BaseException) -> str:
         if marker in text:
             text = text.split(marker)[-1]
     return text.strip("()'\" ")[:200]
+
+
+REDIRECTS = (301, 302, 303, 307, 308)
+MAX_REDIRECTS = 5
+# where a redirect must never lead the probe: cloud metadata services and link-local addresses
+_FORBIDDEN_HOSTS = ("metadata.google.internal", "metadata", "169.254.169.254", "fd00:ec2::254")
+
+
+def follow(url: str, **options: Any) -> tuple[Response, list[tuple[str, int]], str | None]:
+    """The page a browser lands on from `url`, the route to it [(url, status) ...] and, when the route
+    was cut short, why. Only hops on the same host are followed (http -> https included); never
+    another host, a link-local or metadata address, and at most MAX_REDIRECTS."""
+    import ipaddress
+    from urllib.parse import urljoin, urlsplit
+
+    response = fetch(url, **options)
+    route = [(url, response.status)]
+    host = urlsplit(url).hostname
+    while response.status in REDIRECTS and response.headers.get("location"):
+        target = urljoin(response.url, response.headers["location"])
+        parts = urlsplit(target)
+        if parts.scheme not in ("http", "https"):
+            return response, route, f"redirect to {parts.scheme}: not followed"
+        if parts.hostname != host:
+            route.append((target, 0))
+            return response, route, f"redirect to another host ({parts.hostname}) not followed"
+        try:
+            if ipaddress.ip_address(parts.hostname or "").is_link_local:
+                return response, route, "redirect to a link-local address not followed"
+        except ValueError:
+            pass
+        if (parts.hostname or "").lower() in _FORBIDDEN_HOSTS:
+            return response, route, "redirect to a metadata address not followed"
+        if len(route) > MAX_REDIRECTS:
+            return response, route, f"more than {MAX_REDIRECTS} redirects"
+        response = fetch(target, **options)
+        route.append((target, response.status))
+    return response, route, None
+
+
+UNVERIFIED_NOTE = "certificate not verified"
+
+
+def mark_unverified(observations: list[Any], unverified: set[str]) -> list[Any]:
+    """Observations made over a connection whose certificate did not verify say so, in text and evidence."""
+    if not unverified:
+        return observations
+    return [o._replace(message=f"{o.message} ({UNVERIFIED_NOTE})", evidence={**(o.evidence or {}), "tls": UNVERIFIED_NOTE})
+            for o in observations]

@@ -11,6 +11,7 @@ import re
 from typing import NamedTuple
 from urllib.parse import urlsplit
 
+from checker.probes import _csp
 from checker.probes._http import Response
 
 GRADE_CHART = {
@@ -19,10 +20,12 @@ GRADE_CHART = {
 }
 GRADES = ("F", "D-", "D", "D+", "C-", "C", "C+", "B-", "B", "B+", "A-", "A", "A+")  # worst to best
 MINIMUM_SCORE_FOR_EXTRA_CREDIT = 90
-HSTS_SIX_MONTHS = 15768000
+HSTS_SIX_MONTHS = 15552000  # the Observatory's code (its help text says 15768000)
+HTML_TYPES = {"text/html", "application/xhtml+xml"}
 PRIVATE_REFERRERS = {"no-referrer", "same-origin", "strict-origin", "strict-origin-when-cross-origin"}
 UNSAFE_REFERRERS = {"origin", "origin-when-cross-origin", "unsafe-url", "no-referrer-when-downgrade"}
-SESSION_NAMES = re.compile(r"sess|sid|auth|token|login", re.I)
+SESSION_NAMES = re.compile(r"sess|sid|auth|token|login", re.I)  # SEC-526's idea of a session cookie
+IGNORED_COOKIES = ("heroku-session-affinity",)
 PROBE_ORIGIN = "https://preflight-probe.example"
 
 
@@ -58,26 +61,28 @@ def effective(directives: dict[str, list[str]], name: str) -> list[str] | None:
     return directives.get(name, directives.get("default-src"))
 
 
-def test_csp(headers: dict[str, str], https: bool) -> TestResult:
-    directives = csp_directives(headers.get("content-security-policy"))
-    if directives is None:
-        return TestResult(-25, "csp-not-implemented")
-    if not directives:
-        return TestResult(-25, "csp-header-invalid")
-    script, objects = effective(directives, "script-src"), effective(directives, "object-src")
-    broad = {"*", "https:", "http:", "data:"}
-    if script is None or objects is None or "'unsafe-inline'" in script or broad & set(script) or broad & set(objects):
-        return TestResult(-20, "csp-implemented-with-unsafe-inline")
-    if "'unsafe-eval'" in script:
-        return TestResult(-10, "csp-implemented-with-unsafe-eval")
-    sources = [s for values in directives.values() for s in values]
-    if https and any(s == "http:" or s.startswith("http://") for s in sources):
-        return TestResult(-20, "csp-implemented-with-insecure-scheme")
-    if directives.get("default-src") == ["'none'"] and directives.get("form-action") in (["'none'"], ["'self'"]):
-        return TestResult(10, "csp-implemented-with-no-unsafe-default-src-none")
-    if "'unsafe-inline'" in (effective(directives, "style-src") or []):
-        return TestResult(0, "csp-implemented-with-unsafe-inline-in-style-src-only")
-    return TestResult(5, "csp-implemented-with-no-unsafe")
+def page_metas(response: Response) -> tuple[list[str], str | None]:
+    """CSP and referrer policy the HTML page sets in <meta> (the Observatory reads them too)."""
+    if response.headers.get("content-type", "").split(";")[0].strip().lower() not in HTML_TYPES or not response.body:
+        return [], None
+    return _csp.metas(response.body.decode("utf-8", "replace"))
+
+
+def csp_policies(headers: dict[str, str]) -> list[str]:
+    """Each Content-Security-Policy header (repeated headers arrive joined with ", ", the policy separator)."""
+    value = headers.get("content-security-policy")
+    return [p for p in value.split(",")] if value is not None else []
+
+
+def csp_verdict(response: Response, https: bool) -> _csp.CspVerdict:
+    meta, _ = page_metas(response)
+    report_only = "content-security-policy-report-only" in response.headers
+    return _csp.judge(csp_policies(response.headers), meta, report_only, https)
+
+
+def test_csp(response: Response, https: bool) -> TestResult:
+    verdict = csp_verdict(response, https)
+    return TestResult(verdict.modifier, verdict.result)
 
 
 def hsts_max_age(value: str | None) -> int | None:
@@ -85,14 +90,16 @@ def hsts_max_age(value: str | None) -> int | None:
     return int(match.group(1)) if match else None
 
 
-def test_hsts(headers: dict[str, str], https: bool) -> TestResult:
+def test_hsts(response: Response, https: bool) -> TestResult:
     if not https:
         return TestResult(-20, "hsts-not-implemented-no-https")
-    value = headers.get("strict-transport-security")
+    if not response.verified:  # a header over a connection anyone could have answered proves nothing
+        return TestResult(-20, "hsts-invalid-cert")
+    value = response.headers.get("strict-transport-security")
     if value is None:
         return TestResult(-20, "hsts-not-implemented")
     age = hsts_max_age(value)
-    if age is None:
+    if age is None or "," in value:  # "," : the header was sent more than once
         return TestResult(-20, "hsts-header-invalid")
     if age < HSTS_SIX_MONTHS:
         return TestResult(-10, "hsts-implemented-max-age-less-than-six-months")
@@ -103,35 +110,51 @@ def cookie_flags(cookie: str) -> tuple[str, set[str], str | None]:
     parts = [p.strip() for p in cookie.split(";")]
     name = parts[0].split("=", 1)[0].strip()
     flags = {p.split("=", 1)[0].strip().lower() for p in parts[1:]}
-    samesite = next((p.split("=", 1)[1].strip().lower() for p in parts[1:] if p.lower().startswith("samesite=")), None)
+    samesite = next((p.split("=", 1)[1].strip().lower() if "=" in p else "" for p in parts[1:]
+                     if p.split("=", 1)[0].strip().lower() == "samesite"), None)
     return name, flags, samesite
 
 
-def test_cookies(cookies: list[str], headers: dict[str, str], https: bool) -> TestResult:
-    if not cookies:
+# the Observatory keeps the worst result in this order, not the lowest modifier (cookies.js `goodness`)
+COOKIE_ORDER = (
+    TestResult(-5, "cookies-without-secure-flag-but-protected-by-hsts"), TestResult(-20, "cookies-without-secure-flag"),
+    TestResult(-10, "cookies-session-without-secure-flag-but-protected-by-hsts"),
+    TestResult(-20, "cookies-samesite-flag-invalid"), TestResult(-20, "cookies-anticsrf-without-samesite-flag"),
+    TestResult(-30, "cookies-session-without-httponly-flag"), TestResult(-40, "cookies-session-without-secure-flag"),
+)
+
+
+def test_cookies(cookies: list[str], headers: dict[str, str], https: bool, verified: bool = True) -> TestResult:
+    if not [c for c in cookies if cookie_flags(c)[0] and cookie_flags(c)[0] not in IGNORED_COOKIES]:
         return TestResult(0, "cookies-not-found")
-    hsts = https and (hsts_max_age(headers.get("strict-transport-security")) or 0) > 0
-    worst = TestResult(5, "cookies-secure-with-httponly-sessions-and-samesite")
+    hsts = https and verified and hsts_max_age(headers.get("strict-transport-security")) is not None
+    found: list[TestResult] = []
+    missing_samesite = False
     for cookie in cookies:
         name, flags, samesite = cookie_flags(cookie)
-        session = bool(SESSION_NAMES.search(name))
-        found = [TestResult(5, worst.result)]
-        if "secure" not in flags or not https:
-            if session:
-                found.append(TestResult(-10, "cookies-session-without-secure-flag-but-protected-by-hsts") if hsts
-                             else TestResult(-40, "cookies-session-without-secure-flag"))
-            else:
-                found.append(TestResult(-5, "cookies-without-secure-flag-but-protected-by-hsts") if hsts
-                             else TestResult(-20, "cookies-without-secure-flag"))
-        if session and "httponly" not in flags:
-            found.append(TestResult(-30, "cookies-session-without-httponly-flag"))
+        if not name or name in IGNORED_COOKIES:
+            continue
+        lowered = name.lower()
+        session, anticsrf, secure = any(w in lowered for w in ("login", "sess")), "csrf" in lowered, "secure" in flags
         if samesite is not None and samesite not in ("strict", "lax", "none"):
-            found.append(TestResult(-20, "cookies-samesite-flag-invalid"))
-        elif samesite is None:
-            found.append(TestResult(0, "cookies-secure-with-httponly-sessions"))
-        lowest = min(found, key=lambda t: t.modifier)
-        worst = min(worst, lowest, key=lambda t: t.modifier)
-    return worst
+            found.append(COOKIE_ORDER[3])
+            samesite = None  # an unknown value is no SameSite at all
+        if not secure and samesite == "none":
+            found.append(COOKIE_ORDER[3])  # browsers reject SameSite=None without Secure
+        if not secure:
+            found.append(COOKIE_ORDER[0] if hsts else COOKIE_ORDER[1])
+        if anticsrf and samesite is None:
+            found.append(COOKIE_ORDER[4])
+        if session and not secure:
+            found.append(COOKIE_ORDER[2] if hsts else COOKIE_ORDER[6])
+        if session and "httponly" not in flags:
+            found.append(COOKIE_ORDER[5])
+        missing_samesite = missing_samesite or samesite is None
+    if found:
+        return max(found, key=COOKIE_ORDER.index)
+    if missing_samesite:
+        return TestResult(0, "cookies-secure-with-httponly-sessions")
+    return TestResult(5, "cookies-secure-with-httponly-sessions-and-samesite")
 
 
 def test_cors(headers: dict[str, str]) -> TestResult:
@@ -146,22 +169,32 @@ def test_cors(headers: dict[str, str]) -> TestResult:
     return TestResult(0, "cross-origin-resource-sharing-implemented-with-restricted-access")
 
 
-def test_redirection(response: Response, https: bool) -> TestResult:
-    if https:
-        return TestResult(0, "redirection-not-tested-target-is-https")
-    location = response.headers.get("location", "")
-    if not 300 <= response.status < 400 or not location:
+def test_redirection(response: Response, https: bool, chain: list[tuple[str, int]] | None = None) -> TestResult:
+    """The Observatory's route test: `chain` is every URL from the http:// one to the page graded."""
+    if chain is None:
+        if https:
+            return TestResult(0, "redirection-not-needed-no-http")  # an https target: no http route asked
+        chain = [(response.url, response.status)]
+    if len(chain) == 1:
         return TestResult(-20, "redirection-missing")
-    target = urlsplit(location)
-    if target.scheme != "https":
+    schemes = [urlsplit(url).scheme for url, _ in chain]
+    if schemes[-1] != "https":
+        return TestResult(-20, "redirection-not-to-https")
+    if schemes[1] == "http":
         return TestResult(-10, "redirection-not-to-https-on-initial-redirection")
-    if target.hostname != urlsplit(response.url).hostname:
+    if urlsplit(chain[0][0]).hostname != urlsplit(chain[1][0]).hostname:
         return TestResult(-5, "redirection-off-host-from-http")
     return TestResult(0, "redirection-to-https")
 
 
-def test_referrer(headers: dict[str, str]) -> TestResult:
-    value = headers.get("referrer-policy")
+def referrer_policy(response: Response) -> str | None:
+    """The header and the page's <meta name="referrer"> joined: the meta comes last and wins, as in browsers."""
+    values = [v for v in (response.headers.get("referrer-policy"), page_metas(response)[1]) if v is not None]
+    return ", ".join(values) if values else None
+
+
+def test_referrer(response: Response) -> TestResult:
+    value = referrer_policy(response)
     if value is None:
         return TestResult(0, "referrer-policy-not-implemented")
     known = [p.strip().lower() for p in value.split(",") if p.strip().lower() in PRIVATE_REFERRERS | UNSAFE_REFERRERS]
@@ -201,11 +234,11 @@ def test_nosniff(headers: dict[str, str]) -> TestResult:
     return TestResult(-5, "x-content-type-options-header-invalid")
 
 
-def test_framing(headers: dict[str, str]) -> TestResult:
-    directives = csp_directives(headers.get("content-security-policy")) or {}
-    if "frame-ancestors" in directives:
-        return TestResult(5, "x-frame-options-implemented-via-csp")
+def test_framing(response: Response, csp: _csp.CspVerdict | None = None) -> TestResult:
+    headers = response.headers
     value = headers.get("x-frame-options")
+    if (csp or _csp.CspVerdict("", 0)).directives.get("frame-ancestors") is not None:
+        return TestResult(5, "x-frame-options-implemented-via-csp")
     if value is None:
         return TestResult(-20, "x-frame-options-not-implemented")
     word = value.strip().lower()
@@ -219,26 +252,28 @@ def test_framing(headers: dict[str, str]) -> TestResult:
 def test_corp(headers: dict[str, str]) -> TestResult:
     value = headers.get("cross-origin-resource-policy")
     if value is None:
-        return TestResult(0, "cross-origin-resource-policy-not-implemented")
+        return TestResult(0, "corp-not-implemented")
     word = value.strip().lower()
     if word in ("same-origin", "same-site"):
-        return TestResult(10, f"cross-origin-resource-policy-implemented-with-{word}")
+        return TestResult(10, f"corp-implemented-with-{word}")
     if word == "cross-origin":
-        return TestResult(0, "cross-origin-resource-policy-implemented-with-cross-origin")
-    return TestResult(-5, "cross-origin-resource-policy-header-invalid")
+        return TestResult(0, "corp-implemented-with-cross-origin")
+    return TestResult(-5, "corp-header-invalid")
 
 
-def run_tests(response: Response, https: bool) -> dict[str, TestResult]:
+def run_tests(response: Response, https: bool, chain: list[tuple[str, int]] | None = None) -> dict[str, TestResult]:
+    """`response`: the page graded (after redirects); `chain`: the http:// redirect route, when one was followed."""
     h = response.headers
+    csp = csp_verdict(response, https)
     return {
-        "content-security-policy": test_csp(h, https),
-        "cookies": test_cookies(response.set_cookies, h, https),
+        "content-security-policy": TestResult(csp.modifier, csp.result),
+        "cookies": test_cookies(response.set_cookies, h, https, response.verified),
         "cross-origin-resource-sharing": test_cors(h),
-        "redirection": test_redirection(response, https),
-        "referrer-policy": test_referrer(h),
-        "strict-transport-security": test_hsts(h, https),
+        "redirection": test_redirection(response, https, chain),
+        "referrer-policy": test_referrer(response),
+        "strict-transport-security": test_hsts(response, https),
         "subresource-integrity": test_sri(response),
         "x-content-type-options": test_nosniff(h),
-        "x-frame-options": test_framing(h),
+        "x-frame-options": test_framing(response, csp),
         "cross-origin-resource-policy": test_corp(h),
     }

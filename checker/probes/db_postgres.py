@@ -18,6 +18,7 @@ Passes:                pg_hba.conf `host all all 0.0.0.0/0 scram-sha-256`
 """
 from __future__ import annotations
 
+import os
 import secrets
 from dataclasses import dataclass, field
 from typing import Any, Iterator, Literal
@@ -25,7 +26,7 @@ from typing import Any, Iterator, Literal
 from checker.errors import ProbeError
 from checker.inputs.document import Document
 from checker.models import STRICT
-from checker.probes._db import address, connection_error, credentials, described, timeout, within_deadline
+from checker.probes._db import DEADLINE_FACTOR, NO_CREDENTIALS, address, anonymous_only, expect_login, found_login, login_found, connection_error, credentials, described, timeout, within_deadline
 from checker.probes.base import Context, Observation
 
 NAME = "db-postgres"
@@ -78,20 +79,34 @@ class Params:
 
 
 def applies(doc: Document, params: Params) -> bool:
-    return doc.data.get("scheme") in SCHEMES
+    if doc.data.get("scheme") not in SCHEMES:
+        return False
+    if params.check == "weak-password":
+        expect_login(doc)  # the index rules wait for the login this rule may find
+    return True
 
 
 def check(doc: Document, params: Params, context: Context) -> Iterator[Observation]:
-    attempts = len(params.guesses) + 1 if params.check == "weak-password" else 1  # logins: the wrong password first
-    yield from within_deadline(doc, timeout(context.options), attempts, lambda: _check(doc, params, context))
+    # logins: the wrong password first; the index rules may wait for the guesses, then log in
+    attempts = len(params.guesses) + 1 if params.check == "weak-password" else (1 if params.check == "trust" else len(GUESSES) + 4)
+    try:
+        yield from within_deadline(doc, timeout(context.options), attempts, lambda: _check(doc, params, context))
+    finally:
+        if params.check == "weak-password":
+            found_login(doc, None, None)
 
 
 def _check(doc: Document, params: Params, context: Context) -> Iterator[Observation]:
     seconds = timeout(context.options)
     where = f"postgres {address(doc)}"
     if params.check in ("trust", "weak-password"):
+        anonymous = anonymous_only(context.options)
+        if anonymous and params.check == "weak-password":
+            yield Observation((), f"{where}: default passwords {NO_CREDENTIALS}", status="skip")
+            return
         user = credentials(doc)[0] or "postgres"
-        wrong = "preflight-" + secrets.token_hex(16)
+        # anonymous: no password at all (libpq gives up when asked for one); else a random wrong one
+        wrong = None if anonymous else "preflight-" + secrets.token_hex(16)
         trusted = _connect(doc, seconds, user, wrong)
         trusted_evidence = _version(trusted, close=True) if trusted is not None else {}
         if params.check == "trust":
@@ -109,16 +124,27 @@ def _check(doc: Document, params: Params, context: Context) -> Iterator[Observat
         for guess_user, guess in params.guesses:
             conn = _connect(doc, seconds, guess_user, guess)
             if conn is not None:
+                found_login(doc, guess_user, guess)
                 yield Observation((), f"{where} accepts a default password for user {guess_user}",
                                   evidence={**_version(conn, close=True), "user": guess_user, "auth": described(guess)})
                 return
         yield Observation((), f"{where} rejected {len(params.guesses)} default passwords", status="pass",
                           evidence={"auth": f"{len(params.guesses)} default user/password pairs rejected"})
         return
+    if anonymous_only(context.options):
+        yield Observation((), f"{where}: {params.check} {NO_CREDENTIALS}", status="skip")
+        return
     uri_user, uri_password = credentials(doc)
-    conn = _connect(doc, seconds, uri_user or "postgres", uri_password)
-    if conn is None:
+    conn = _connect(doc, seconds, uri_user or "postgres", uri_password)  # no password: trust auth may let it in
+    if conn is None and uri_password is not None:  # the deployment's own credentials are wrong: worth an error
         raise ProbeError("unreachable", f"{where}: the URI's credentials do not log in; indexes not checked")
+    if conn is None:
+        found = login_found(doc, seconds * DEADLINE_FACTOR * (len(GUESSES) + 2))  # the weak-password rule's login
+        conn = _connect(doc, seconds, found[0] or "postgres", found[1]) if found else None
+    if conn is None:
+        yield Observation((), f"{where}: {params.check} not judged: the URI carries no password and no default "
+                              "password logs in", status="skip")
+        return
     with conn:
         evidence = _version(conn)
         rows = _query(conn, doc, params)
@@ -171,6 +197,7 @@ def _connect(doc: Document, seconds: float, user: str, password: str | None) -> 
             host=str(doc.data["host"]), port=int(doc.data["port"] or 5432), user=user,
             password=password if password is not None else "", dbname=_dbname(doc),
             connect_timeout=max(1, round(seconds)), autocommit=True,
+            passfile=os.devnull,  # never ~/.pgpass: the host is named by a scanned file
         )
     except psycopg.OperationalError as exc:
         if any(text in str(exc) for text in _REFUSED):

@@ -20,7 +20,7 @@ from typing import Any, Iterator, Literal
 from checker.errors import ProbeError
 from checker.inputs.document import Document
 from checker.models import STRICT
-from checker.probes._db import address, connection_error, credentials, described, timeout, within_deadline
+from checker.probes._db import NO_CREDENTIALS, address, anonymous_only, expect_login, found_login, login_found, connection_error, credentials, described, timeout, within_deadline
 from checker.probes.base import Context, Observation
 
 NAME = "db-redis"
@@ -42,12 +42,21 @@ class Params:
 
 
 def applies(doc: Document, params: Params) -> bool:
-    return doc.data.get("scheme") in SCHEMES
+    if doc.data.get("scheme") not in SCHEMES:
+        return False
+    if params.check == "weak-password":
+        expect_login(doc)  # protected-mode waits for the password this rule may find
+    return True
 
 
 def check(doc: Document, params: Params, context: Context) -> Iterator[Observation]:
-    attempts = len(params.guesses) + 1 if params.check == "weak-password" else 1  # logins: the wrong password first
-    yield from within_deadline(doc, timeout(context.options), attempts, lambda: _check(doc, params, context))
+    # logins: the wrong password first; protected-mode may wait for the guesses, then log in
+    attempts = len(params.guesses) + 1 if params.check == "weak-password" else (len(GUESSES) + 3 if params.check == "protected-mode" else 1)
+    try:
+        yield from within_deadline(doc, timeout(context.options), attempts, lambda: _check(doc, params, context))
+    finally:
+        if params.check == "weak-password":
+            found_login(doc, None, None)  # done, found or not: nobody waits longer
 
 
 def _check(doc: Document, params: Params, context: Context) -> Iterator[Observation]:
@@ -65,10 +74,15 @@ def _check(doc: Document, params: Params, context: Context) -> Iterator[Observat
             yield Observation((), f"redis {address(doc)} has no password to guess (see the no-auth rule)", status="skip",
                               evidence={"auth": "not required"})
             return
+        if anonymous_only(context.options):
+            yield Observation((), f"redis {address(doc)}: default passwords {NO_CREDENTIALS}", status="skip",
+                              evidence={"auth": "required"})
+            return
         user, _ = credentials(doc)
         for guess in params.guesses:
             client = _login(doc, seconds, user, guess)
             if client is not None:
+                found_login(doc, user, guess)
                 yield Observation((), f"redis {address(doc)} accepts a default password for user {user or 'default'}",
                                   evidence={**_server(client), "auth": described(guess)})
                 return
@@ -77,7 +91,12 @@ def _check(doc: Document, params: Params, context: Context) -> Iterator[Observat
     else:
         client = open_client or _uri_login(doc, seconds)
         if client is None:
-            yield Observation((), f"redis {address(doc)}: cannot log in to read protected-mode", status="skip")
+            found = login_found(doc, seconds * (len(GUESSES) + 2))  # the weak-password rule's, if it found one
+            client = _login(doc, seconds, found[0], found[1]) if found else None
+        if client is None:
+            why = "the URI's password does not log in" if credentials(doc)[1] else \
+                "the URI has no password and no default password logs in"
+            yield Observation((), f"redis {address(doc)}: protected-mode not judged: {why}", status="skip")
             return
         value = _config(client, "protected-mode")
         if value is None:

@@ -26,7 +26,7 @@ from urllib.parse import urljoin, urlsplit, urlunsplit
 
 from checker.inputs.document import Document
 from checker.models import STRICT
-from checker.probes._http import DEFAULT_TIMEOUT, Response, fetch, verify_option
+from checker.probes._http import DEFAULT_TIMEOUT, Response, fetch, mark_unverified, tracking, verify_option
 from checker.probes.base import Context, Observation
 
 NAME = "http-basics"
@@ -73,6 +73,12 @@ class _Client:
 
 
 def check(doc: Document, params: Params, context: Context) -> Iterator[Observation]:
+    with tracking() as unverified:  # over a certificate that does not verify the checks go on, and say so
+        observations = list(_check(doc, params, context))
+    yield from mark_unverified(observations, unverified)
+
+
+def _check(doc: Document, params: Params, context: Context) -> Iterator[Observation]:
     client = _Client(doc.data["url"], context)
     handler = {"compression": _compression, "cache": _cache, "health": _health, "metrics": _metrics,
                "metrics-public": _metrics_public, "rate-limit": _rate_limit}[params.check]

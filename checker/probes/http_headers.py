@@ -48,7 +48,7 @@ from typing import Any, Iterator, Literal
 from checker.inputs.document import Document
 from checker.models import STRICT
 from checker.probes import _observatory as obs
-from checker.probes._http import DEFAULT_TIMEOUT, Response, fetch, verify_option
+from checker.probes._http import DEFAULT_TIMEOUT, Response, fetch, follow, mark_unverified, system_store, tracking, verify_option
 from checker.probes.base import Context, Observation
 
 NAME = "http-headers"
@@ -81,19 +81,37 @@ def _mask_cookie(cookie: str) -> str:
 
 
 def check(doc: Document, params: Params, context: Context) -> Iterator[Observation]:
+    with tracking() as unverified:
+        observations = list(_check(doc, params, context))
+    yield from mark_unverified(observations, unverified)
+
+
+def _check(doc: Document, params: Params, context: Context) -> Iterator[Observation]:
     url = doc.data["url"]
-    https = doc.data["scheme"] == "https"
-    response = fetch(
-        url, headers={"Origin": obs.PROBE_ORIGIN}, timeout=float(context.options.get("timeout") or DEFAULT_TIMEOUT),
-        verify=verify_option(context.options),
-    )
-    tests = obs.run_tests(response, https)
+    options: dict[str, Any] = dict(headers={"Origin": obs.PROBE_ORIGIN}, timeout=float(context.options.get("timeout") or DEFAULT_TIMEOUT),
+                   verify=verify_option(context.options))
+    chain: list[tuple[str, int]] | None = None
+    cut_short = None
+    if doc.data["scheme"] == "http":  # graded on the page the user lands on, as the Observatory does
+        response, chain, cut_short = follow(url, **options)
+    else:
+        response = fetch(url, **options)
+    https = response.url.startswith("https:")
+    tests = obs.run_tests(response, https, chain)
     score = obs.total(tests)
     grade = obs.grade_for(score)
     evidence: dict[str, Any] = {
         "status": response.status, "headers": masked_headers(response), "score": score, "grade": grade,
         "tests": {name: {"modifier": t.modifier, "result": t.result} for name, t in tests.items()},
     }
+    if https:  # the same trust decision as SEC-500's
+        evidence["trusted_by"] = f"CA bundle {context.options['ca_bundle']}" if context.options.get("ca_bundle") \
+            else ("nothing (--insecure)" if context.options.get("insecure") else system_store()[1])
+    if chain is not None:
+        evidence["redirects"] = [f"{status} {hop}" if status else f"-> {hop}" for hop, status in chain]
+        evidence["graded_url"] = response.url
+        if cut_short:
+            evidence["redirects_not_followed"] = cut_short
     problem = _problem(params, response, tests, score, grade, https)
     if problem is None:
         yield Observation((), f"{url}: {_passed(params, score, grade)}", status="pass", evidence=evidence)
@@ -122,6 +140,8 @@ def _problem(
         if not https:
             return "is served over plain http, where Strict-Transport-Security has no effect", None
         value = h.get("strict-transport-security")
+        if value is not None and not response.verified:
+            return "sends Strict-Transport-Security over a certificate that does not verify: browsers ignore it", value
         age = obs.hsts_max_age(value)
         if value is None:
             return "sends no Strict-Transport-Security header", None
@@ -129,14 +149,17 @@ def _problem(
             return f"Strict-Transport-Security max-age is {age if age is not None else 'missing'}, below {params.hsts_min_age}", value
         return None
     if params.check == "csp":
-        value = h.get("content-security-policy")
-        directives = obs.csp_directives(value)
-        if not directives:
-            return "sends no Content-Security-Policy header", None
-        script = obs.effective(directives, "script-src")
+        verdict = obs.csp_verdict(response, https)
+        if verdict.result in ("csp-not-implemented", "csp-not-implemented-but-reporting-enabled"):
+            return "sends no Content-Security-Policy (header or <meta>)", None
+        value = h.get("content-security-policy") or "; ".join(obs.page_metas(response)[0])
+        if verdict.result == "csp-header-invalid":
+            return "Content-Security-Policy cannot be parsed (or uses 'strict-dynamic' without a nonce or hash)", value
+        script = obs.effective(verdict.directives, "script-src")
         if script is None:
             return "Content-Security-Policy sets neither script-src nor default-src", value
-        unsafe = [s for s in script if s in ("'unsafe-inline'", "'unsafe-eval'")]
+        # browsers ignore 'unsafe-inline' next to a nonce or hash, and so does the verdict
+        unsafe = [s for s in ("'unsafe-inline'", "'unsafe-eval'") if s in script]
         if unsafe:
             return f"Content-Security-Policy allows {' and '.join(unsafe)} for scripts", value
         return None
@@ -151,9 +174,9 @@ def _problem(
             return "sends neither X-Frame-Options DENY/SAMEORIGIN nor CSP frame-ancestors", h.get("x-frame-options")
         return None
     if params.check == "referrer":
-        value = h.get("referrer-policy")
+        value = obs.referrer_policy(response)
         if value is None:
-            return "sends no Referrer-Policy header", None
+            return "sends no Referrer-Policy (header or <meta name=\"referrer\">)", None
         if tests["referrer-policy"].modifier < 0:
             return f"Referrer-Policy {value} leaks full URLs to other origins", value
         return None

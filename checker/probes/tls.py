@@ -6,11 +6,14 @@ For https (and rediss) live targets, `check` is one of:
   expiry       at least `fail_days` days are left before the certificate's not-after
   key          RSA keys have >= `min_rsa_bits`, EC keys >= `min_ec_bits`; the signature
                hash is not SHA-1 or MD5
-  protocols    the server refuses each of `protocols` (default TLS 1.0 and TLS 1.1);
-               the client side allows them explicitly (@SECLEVEL=0), since Debian's
-               OpenSSL would otherwise refuse them itself and every server would pass
-  ciphers      the server refuses every weak suite the local OpenSSL can offer
-               (NULL, anonymous, RC4, 3DES, EXPORT) on TLS 1.0-1.2
+  protocols    the server refuses each of `protocols` (default SSLv3, TLS 1.0, TLS 1.1);
+               every version from SSLv3 to TLS 1.3 is tried and listed. SSLv3 is asked
+               with a hand-written ClientHello (_tls_legacy); for TLS 1.0/1.1 the client
+               allows them explicitly (@SECLEVEL=0), since Debian's OpenSSL would
+               otherwise refuse them itself and every server would pass
+  ciphers      the server refuses every weak family (NULL, anonymous, RC4, 3DES, EXPORT):
+               one hand-written ClientHello per family lists only its suites, since
+               OpenSSL 3 cannot offer most of them
   redirect     http://host:`http_port`/ answers with a redirect to https:// (an http
                target is fetched as given)
   hsts         the https response has Strict-Transport-Security with max-age >= `min_max_age`
@@ -26,9 +29,7 @@ Passes:                   a server that only speaks TLS 1.2 and 1.3
 """
 from __future__ import annotations
 
-import hashlib
 import socket
-import threading
 import ssl
 import warnings
 from dataclasses import dataclass, field
@@ -38,14 +39,16 @@ from typing import Any, Iterator, Literal, Mapping
 from checker.errors import ProbeError
 from checker.inputs.document import Document
 from checker.models import STRICT
+from checker.probes._http import system_store
+from checker.probes._tls_connect import Refused, accepts, handshake, inspecting, load
+from checker.probes._tls_connect import evidence as cert_evidence
+from checker.probes._tls_legacy import FAMILIES, SSL3_SUITES, Answer, ask
 from checker.probes.base import Context, Observation
 
 NAME = "tls"
 TARGETS = ("live",)
 TLS_SCHEMES = ("https", "rediss")
-LEGACY = {"TLSv1": "TLSv1", "TLSv1.1": "TLSv1_1"}
-WEAK_SUITES = "NULL:eNULL:aNULL:RC4:3DES:EXPORT:@SECLEVEL=0"
-WEAK_FAMILIES = ("NULL", "anon", "RC4", "3DES", "EXPORT")
+ALL_VERSIONS = {"TLSv1": "TLSv1", "TLSv1.1": "TLSv1_1", "TLSv1.2": "TLSv1_2", "TLSv1.3": "TLSv1_3"}
 
 Check = Literal["certificate", "expiry", "key", "protocols", "ciphers", "redirect", "hsts"]
 
@@ -57,7 +60,7 @@ class Params:
     fail_days: int = 14
     min_rsa_bits: int = 2048
     min_ec_bits: int = 256
-    protocols: list[Literal["TLSv1", "TLSv1.1"]] = field(default_factory=lambda: ["TLSv1", "TLSv1.1"])
+    protocols: list[Literal["SSLv3", "TLSv1", "TLSv1.1"]] = field(default_factory=lambda: ["SSLv3", "TLSv1", "TLSv1.1"])
     http_port: int = 80
     min_max_age: int = 15552000  # 180 days
 
@@ -80,10 +83,13 @@ def check(doc: Document, params: Params, context: Context) -> Iterator[Observati
         yield _hsts(doc, params, where, context.options, timeout)
         return
     if params.check == "certificate":
+        if context.options.get("insecure"):
+            yield Observation((), f"certificate of {where} not judged: --insecure", status="skip")
+            return
         yield _certificate(host, port, where, context.options, timeout)
         return
-    der, version, _ = _handshake(host, port, _inspecting(), timeout)
-    evidence = _evidence(der, [version])
+    der, version, _ = handshake(host, port, inspecting(), timeout)
+    evidence = cert_evidence(der, [version])
     if params.check == "expiry":
         yield _expiry(der, params, where, evidence)
     elif params.check == "key":
@@ -98,25 +104,40 @@ def _certificate(host: str, port: int, where: str, options: Mapping[str, Any], t
     bundle = options.get("ca_bundle")
     verifying = ssl.create_default_context(cafile=str(bundle) if bundle else None)
     try:
-        der, version, _ = _handshake(host, port, verifying, timeout)
+        try:
+            der, version, _ = handshake(host, port, verifying, timeout)
+        except ProbeError as exc:
+            if isinstance(exc.__cause__, ssl.SSLCertVerificationError) or exc.reason != "unreachable":
+                raise
+            # a server of TLS 1.0/1.1 only: its chain is still judged (its protocols are SEC-504's)
+            verifying = ssl.create_default_context(cafile=str(bundle) if bundle else None)
+            verifying.set_ciphers("ALL:@SECLEVEL=0")
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", DeprecationWarning)
+                verifying.minimum_version = ssl.TLSVersion.TLSv1
+            der, version, _ = handshake(host, port, verifying, timeout)
     except ProbeError as exc:
         cause = exc.__cause__
         if not isinstance(cause, ssl.SSLCertVerificationError):
             raise
-        der, version, _ = _handshake(host, port, _inspecting(), timeout)
-        evidence = {**_evidence(der, [version]), "verify_error": cause.verify_message}
-        return Observation((), f"certificate of {where} does not verify: {cause.verify_message}", evidence=evidence)
-    trust = f"CA bundle {bundle}" if bundle else "the system trust store"
-    evidence = {**_evidence(der, [version]), "trusted_by": trust}
+        der, version, _ = handshake(host, port, inspecting(), timeout)
+        evidence = {**cert_evidence(der, [version]), "verify_error": cause.verify_message,
+                    "trusted_by": f"CA bundle {bundle}" if bundle else system_store()[1]}
+        hint = "" if bundle else " (a private CA: pass it with --ca-bundle)"
+        return Observation((), f"certificate of {where} does not verify: {cause.verify_message}{hint}", evidence=evidence)
+    trust = f"CA bundle {bundle}" if bundle else system_store()[1]
+    evidence = {**cert_evidence(der, [version]), "trusted_by": trust}
     return Observation((), f"certificate of {where} verifies against {trust}", evidence=evidence, status="pass")
 
 
 def _expiry(der: bytes, params: Params, where: str, evidence: dict[str, Any]) -> Observation:
-    cert = _load(der)
-    days = (cert.not_valid_after_utc - datetime.now(timezone.utc)).days
+    cert = load(der)
+    left = cert.not_valid_after_utc - datetime.now(timezone.utc)
+    days = left.days
     evidence = {**evidence, "days_left": days}
-    if days < 0:
-        return Observation((), f"certificate of {where} expired {-days} days ago", evidence["not_after"], evidence=evidence)
+    if days < 0:  # whole days since it expired: 10 days and 2 hours ago is "10 days", as sslyze says
+        ago = (-left).days
+        return Observation((), f"certificate of {where} expired {ago} days ago", evidence["not_after"], evidence=evidence)
     if days < params.fail_days:
         text = f"certificate of {where} expires in {days} days (< {params.fail_days})"
         return Observation((), text, evidence["not_after"], evidence=evidence)
@@ -126,7 +147,7 @@ def _expiry(der: bytes, params: Params, where: str, evidence: dict[str, Any]) ->
 def _key(der: bytes, params: Params, where: str, evidence: dict[str, Any]) -> Observation:
     from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
-    cert = _load(der)
+    cert = load(der)
     problems = []
     key = cert.public_key()
     if isinstance(key, rsa.RSAPublicKey) and key.key_size < params.min_rsa_bits:
@@ -142,41 +163,47 @@ def _key(der: bytes, params: Params, where: str, evidence: dict[str, Any]) -> Ob
 
 
 def _protocols(host: str, port: int, params: Params, where: str, evidence: dict[str, Any], timeout: float) -> Observation:
-    tested: dict[str, bool] = {}
-    for name in params.protocols:
-        context = _inspecting()
+    tried: dict[str, str] = {}  # every version asked for, each accepted or refused
+    for name in ("SSLv3", *ALL_VERSIONS):
+        if name == "SSLv3":
+            tried[name] = "accepted" if _legacy_ask(host, port, SSL3_SUITES, 0x0300, timeout).accepted else "refused"
+            continue
+        context = inspecting()
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", DeprecationWarning)
-            context.minimum_version = context.maximum_version = getattr(ssl.TLSVersion, LEGACY[name])
-        tested[name] = _accepts(host, port, context, timeout)
-    accepted = sorted({*evidence["protocols_accepted"], *(n for n, ok in tested.items() if ok)})
-    evidence = {**evidence, "protocols_accepted": accepted, "legacy_protocols": tested}
-    bad = [n for n, ok in tested.items() if ok]
+            context.minimum_version = context.maximum_version = getattr(ssl.TLSVersion, ALL_VERSIONS[name])
+        tried[name] = "accepted" if accepts(host, port, context, timeout) else "refused"
+    accepted = [n for n, verdict in tried.items() if verdict == "accepted"]
+    evidence = {**evidence, "protocols_accepted": accepted, "protocols_tried": tried}
+    bad = [n for n in params.protocols if tried.get(n) == "accepted"]
     if bad:
         return Observation((), f"{where} accepts {', '.join(bad)}", ", ".join(bad), evidence=evidence)
-    return Observation((), f"{where} refuses {', '.join(tested)}", evidence=evidence, status="pass")
+    return Observation((), f"{where} refuses {', '.join(params.protocols)}", evidence=evidence, status="pass")
 
 
 def _ciphers(host: str, port: int, where: str, evidence: dict[str, Any], timeout: float) -> Observation:
-    context = _inspecting()
-    context.maximum_version = ssl.TLSVersion.TLSv1_2  # TLS 1.3 has no weak suites and ignores set_ciphers
+    """One hand-written ClientHello per family, listing only its suites (OpenSSL 3 cannot offer most of them)."""
+    verdicts: dict[str, str] = {}
+    accepted: list[str] = []
+    for family, suites in FAMILIES.items():
+        answer = _legacy_ask(host, port, suites, 0x0303, timeout)
+        verdicts[family] = f"accepted {answer.suite} ({answer.version})" if answer.accepted else f"refused ({answer.detail})"
+        if answer.accepted and answer.suite:
+            accepted.append(answer.suite)
+    evidence = {**evidence, "weak_families_tested": verdicts}
+    if accepted:
+        evidence["weak_suite_accepted"] = accepted[0]
+        return Observation((), f"{where} accepts the weak suites {', '.join(accepted)}", accepted[0], evidence=evidence)
+    return Observation((), f"{where} refuses the weak suites ({', '.join(FAMILIES)})", evidence=evidence, status="pass")
+
+
+def _legacy_ask(host: str, port: int, suites: dict[int, str], version: int, timeout: float) -> Answer:
     try:
-        context.set_ciphers(WEAK_SUITES)
-    except ssl.SSLError as exc:
-        raise ProbeError("bug", f"{where}: the local OpenSSL offers none of the weak suites") from exc
-    offered = [c["name"] for c in context.get_ciphers() if c.get("protocol") != "TLSv1.3"]
-    testable = [f for f in WEAK_FAMILIES if any(_family(name) == f for name in offered)]
-    evidence = {**evidence, "weak_families_tested": testable,
-                "weak_families_untestable": [f for f in WEAK_FAMILIES if f not in testable]}
-    try:
-        sock = _open(host, port, context, timeout)
-    except _Refused:
-        return Observation((), f"{where} refuses the weak suites ({', '.join(testable)})", evidence=evidence, status="pass")
-    with sock:
-        suite = sock.cipher()
-    name = suite[0] if suite else "?"
-    evidence = {**evidence, "weak_suite_accepted": name}
-    return Observation((), f"{where} accepts the weak suite {name}", name, evidence=evidence)
+        return ask(host, port, suites, version, timeout)
+    except (socket.timeout, TimeoutError) as exc:
+        raise ProbeError("timeout", f"{host}:{port}: no answer to a ClientHello within {timeout:g} s") from exc
+    except OSError as exc:
+        raise ProbeError("unreachable", f"{host}:{port}: {exc.strerror or exc}") from exc
 
 
 def _redirect(doc: Document, params: Params, timeout: float) -> Observation:
@@ -184,7 +211,15 @@ def _redirect(doc: Document, params: Params, timeout: float) -> Observation:
 
     host = str(doc.data["host"])
     url = doc.data["url"] if doc.data["scheme"] == "http" else f"http://{_bracket(host)}:{params.http_port}/"
-    response = fetch(url, timeout=timeout, max_bytes=0)
+    try:
+        response = fetch(url, timeout=timeout, max_bytes=0)
+    except ProbeError as exc:
+        if doc.data["scheme"] != "https" or exc.reason != "unreachable" or "refused" not in exc.message.lower():
+            raise
+        # a host with no plain-http listener has nothing to redirect: not judged, and said why
+        return Observation((), f"{url}: nothing listens on port {params.http_port}, no redirect to judge "
+                               f"(give --endpoint http://{_bracket(host)}:PORT/ where plain http is served)",
+                           evidence={"url": url, "error": exc.message}, status="skip")
     location = response.headers.get("location", "")
     evidence = {"url": url, "status": response.status, "location": location or None}
     if response.status in (301, 302, 303, 307, 308) and location.lower().startswith("https://"):
@@ -208,155 +243,17 @@ def _hsts(doc: Document, params: Params, where: str, options: Mapping[str, Any],
         max_age = None
     evidence = {"header": header, "max_age": max_age, "include_subdomains": "includesubdomains" in directives,
                 "preload": "preload" in directives, "status": response.status}
+    if not response.verified:
+        evidence["tls"] = "certificate not verified"
     if header is None:
         return Observation((), f"{where} sends no Strict-Transport-Security header", evidence=evidence)
+    if not response.verified:  # browsers ignore HSTS received over a certificate error (RFC 6797 8.1)
+        return Observation((), f"{where} sends HSTS over a certificate that does not verify: browsers ignore it",
+                           header, evidence=evidence)
     if max_age is None or max_age < params.min_max_age:
         text = f"{where} sends HSTS max-age={max_age} (< {params.min_max_age})"
         return Observation((), text, header, evidence=evidence)
     return Observation((), f"{where} sends HSTS max-age={max_age}", evidence=evidence, status="pass")
-
-
-class _Refused(Exception):
-    pass
-
-
-def _inspecting() -> ssl.SSLContext:
-    """A client that accepts anything, so what the server offers can be read (not trusted)."""
-    context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
-    context.check_hostname = False
-    context.verify_mode = ssl.CERT_NONE
-    context.set_ciphers("ALL:@SECLEVEL=0")
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", DeprecationWarning)
-        context.minimum_version = ssl.TLSVersion.TLSv1
-    return context
-
-
-def _open(host: str, port: int, context: ssl.SSLContext, timeout: float) -> ssl.SSLSocket:
-    """One handshake; raises ProbeError for an unreachable host, _Refused when the server says no."""
-    where = f"{host}:{port}"
-    try:
-        raw = socket.create_connection((host, port), timeout=timeout)
-    except socket.gaierror as exc:
-        raise ProbeError("unreachable", f"{where}: DNS lookup failed ({exc.strerror})") from exc
-    except (socket.timeout, TimeoutError) as exc:
-        raise ProbeError("timeout", f"{where}: no connection within {timeout:g} s") from exc
-    except OSError as exc:
-        raise ProbeError("unreachable", f"{where}: {exc.strerror or exc}") from exc
-    # The socket timeout bounds each read; a server that sends its handshake a byte at a
-    # time would pass every one of them, so a timer ends the whole handshake at `timeout`.
-    # wrap_socket takes the descriptor over, so the timer holds a duplicate: a shutdown
-    # through either one ends the same connection.
-    expired = threading.Event()
-    handle = raw.dup()
-    watchdog = threading.Timer(timeout, _abort, (handle, expired))
-    watchdog.daemon = True
-    watchdog.start()
-    try:
-        raw.settimeout(timeout)
-        return context.wrap_socket(raw, server_hostname=host)
-    except (socket.timeout, TimeoutError) as exc:
-        raw.close()
-        raise ProbeError("timeout", f"{where}: no TLS handshake within {timeout:g} s") from exc
-    except OSError as exc:
-        raw.close()
-        if expired.is_set():
-            raise ProbeError("timeout", f"{where}: no TLS handshake within {timeout:g} s") from exc
-        raise _handshake_error(where, exc) from exc
-    finally:
-        watchdog.cancel()
-        watchdog.join()  # the timer is done with the handle before it is closed
-        handle.close()
-
-
-def _abort(sock: socket.socket, expired: threading.Event) -> None:
-    expired.set()
-    try:
-        sock.shutdown(socket.SHUT_RDWR)  # the blocked handshake read returns at once
-    except OSError:
-        pass  # already closed: the handshake ended just now
-
-
-def _handshake_error(where: str, exc: OSError) -> Exception:
-    """What a failed handshake means: a bad certificate, a refusal (_Refused), or no way through."""
-    if isinstance(exc, ssl.SSLCertVerificationError):
-        return ProbeError("unreachable", f"{where}: certificate does not verify ({exc.verify_message})")
-    if isinstance(exc, (ssl.SSLError, ConnectionResetError, ConnectionAbortedError, BrokenPipeError)):
-        return _Refused(f"{where}: {getattr(exc, 'reason', None) or exc}")
-    return ProbeError("unreachable", f"{where}: {exc.strerror or exc}")
-
-
-def _handshake(host: str, port: int, context: ssl.SSLContext, timeout: float) -> tuple[bytes, str, str]:
-    try:
-        sock = _open(host, port, context, timeout)
-    except _Refused as exc:
-        raise ProbeError("unreachable", f"TLS handshake failed with {exc}") from exc
-    with sock:
-        der = sock.getpeercert(binary_form=True)
-        if not der:
-            raise ProbeError("unreachable", f"{host}:{port}: the server sent no certificate")
-        suite = sock.cipher()
-        return der, sock.version() or "?", suite[0] if suite else "?"
-
-
-def _accepts(host: str, port: int, context: ssl.SSLContext, timeout: float) -> bool:
-    try:
-        sock = _open(host, port, context, timeout)
-    except _Refused:
-        return False
-    sock.close()
-    return True
-
-
-def _load(der: bytes) -> Any:
-    from cryptography import x509
-
-    return x509.load_der_x509_certificate(der)
-
-
-def _evidence(der: bytes, accepted: list[str]) -> dict[str, Any]:
-    from cryptography import x509
-    from cryptography.hazmat.primitives.asymmetric import ec, rsa
-
-    cert = _load(der)
-    try:
-        sans = [str(v.value) for v in cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value]
-    except x509.ExtensionNotFound:
-        sans = []
-    except ValueError:
-        sans = ["<unparsable>"]
-    key = cert.public_key()
-    if isinstance(key, rsa.RSAPublicKey):
-        key_text = f"RSA-{key.key_size}"
-    elif isinstance(key, ec.EllipticCurvePublicKey):
-        key_text = f"EC-{key.curve.key_size} ({key.curve.name})"
-    else:
-        key_text = type(key).__name__.replace("PublicKey", "").lstrip("_")
-    try:
-        hash_algorithm = cert.signature_hash_algorithm
-        signature = hash_algorithm.name if hash_algorithm else "none"
-    except Exception:  # an algorithm cryptography does not know
-        signature = "unknown"
-    return {
-        "subject": cert.subject.rfc4514_string(), "issuer": cert.issuer.rfc4514_string(), "sans": sans,
-        "not_before": cert.not_valid_before_utc.isoformat(), "not_after": cert.not_valid_after_utc.isoformat(),
-        "sha256": hashlib.sha256(der).hexdigest(), "key": key_text, "signature_hash": signature,
-        "protocols_accepted": accepted,
-    }
-
-
-def _family(suite: str) -> str:
-    if "NULL" in suite:
-        return "NULL"
-    if suite.startswith(("ADH", "AECDH")) or "-anon-" in suite:
-        return "anon"
-    if "RC4" in suite:
-        return "RC4"
-    if "DES-CBC3" in suite or "3DES" in suite:
-        return "3DES"
-    if "EXP" in suite:
-        return "EXPORT"
-    return "other"
 
 
 def _bracket(host: str) -> str:

@@ -355,3 +355,108 @@ def test_mongodb_requiring_authentication_passes_with_evidence(auth_mongo: int) 
     assert result.status == "pass" and result.evidence == {
         "server": "mongodb", "version": "7.0.12", "max_wire_version": 21, "auth": "required",
     }
+
+
+# --- --no-credentials and --live-hosts (issue 12 item 14) -------------------------------------
+
+def _scan_file(tmp_path: Path, line: str, rule_ids: list[str], **options: object) -> list[Result]:
+    envfile = tmp_path / "app.env"
+    envfile.write_text(line + "\n", encoding="utf-8")
+    report = scan_paths([str(envfile)], live=True, select=rule_ids, live_options={**OPTIONS, **options})
+    return [r for r in report.results if r.rule_id in rule_ids]
+
+
+@needs_redis
+def test_no_credentials_sends_no_redis_auth(redis_server, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from _recorder import Recorder
+
+    port = redis_server("--requirepass", "Zq8vR2mN7xK4pL9sT3wY6bH1")
+    line = "REDIS_URL=redis://:Zq8vR2mN7xK4pL9sT3wY6bH1@127.0.0.1:{port}/0"
+    with Recorder(port) as relay:  # with credentials, the URI's password goes out as AUTH
+        _scan_file(tmp_path, line.format(port=relay.port), ["SEC-552"])
+    assert b"AUTH" in relay.sent and b"Zq8vR2mN7xK4pL9sT3wY6bH1" in relay.sent
+    with Recorder(port) as relay:
+        results = _scan_file(tmp_path, line.format(port=relay.port), ["SEC-550", "SEC-551", "SEC-552"], credentials=False)
+    assert relay.connections >= 1  # it was probed ...
+    assert b"AUTH" not in relay.sent.upper() and b"Zq8vR2mN7xK4pL9sT3wY6bH1" not in relay.sent  # ... anonymously
+    by_rule = {r.rule_id: r for r in results}
+    assert by_rule["SEC-550"].status == "pass"  # no-auth is judged without a login
+    assert by_rule["SEC-551"].status == "skip" and "--no-credentials" in (by_rule["SEC-551"].message or "")
+
+
+@needs_redis
+def test_hosts_outside_live_hosts_are_not_contacted(tmp_path: Path) -> None:
+    from _recorder import Listener
+
+    with Listener() as listener:
+        results = _scan_file(tmp_path, f"REDIS_URL=redis://127.0.0.1:{listener.port}/0", ["SEC-550", "SEC-551"],
+                             live_hosts=["*.example.com", "localhost"])
+        time.sleep(0.3)  # a connection attempt, had there been one, has arrived
+        assert listener.connections == 0
+    assert {r.status for r in results} == {"skip"}
+    assert all("not in --live-hosts" in (r.message or "") for r in results)
+    with Listener() as listener:  # a matching glob: contacted
+        _scan_file(tmp_path, f"REDIS_URL=redis://127.0.0.1:{listener.port}/0", ["SEC-550"], live_hosts=["127.0.0.*"])
+        time.sleep(0.3)
+        assert listener.connections >= 1
+
+
+def _postgres_client_messages(stream: bytes) -> list[bytes]:
+    """The type bytes of the messages a PostgreSQL client sent (after its SSL/GSS requests and startup)."""
+    view, types = memoryview(stream), []
+    while len(view) >= 8 and int.from_bytes(view[4:8], "big") in (80877103, 80877104):  # SSLRequest, GSSENCRequest
+        view = view[8:]
+    if len(view) >= 4:
+        view = view[int.from_bytes(view[:4], "big"):]  # the startup message
+    while len(view) >= 5:
+        types.append(bytes(view[:1]))
+        view = view[1 + int.from_bytes(view[1:5], "big"):]
+    return types
+
+
+def test_no_credentials_sends_no_postgres_password(postgres: int, tmp_path: Path) -> None:
+    from _recorder import Recorder
+
+    line = f"DATABASE_URL=postgresql://app:{STRONG}@127.0.0.1:{{port}}/postgres"
+    with Recorder(postgres) as relay:  # with credentials: the URI's user logs in (a password message, 'p')
+        _scan_file(tmp_path, line.format(port=relay.port), ["PERF-321"])
+    assert any(b"p" in _postgres_client_messages(bytes(s)) for s in relay.streams) and b"app\x00" in relay.sent
+    with Recorder(postgres) as relay:
+        results = _scan_file(tmp_path, line.format(port=relay.port), ["SEC-555", "SEC-556", "PERF-321"], credentials=False)
+    assert relay.connections >= 1 and b"app\x00" not in relay.sent
+    assert all(b"p" not in _postgres_client_messages(bytes(s)) for s in relay.streams)
+    by_rule = {r.rule_id: r for r in results}
+    assert by_rule["SEC-556"].status == "pass"  # scram-sha-256 asked for a password: not trust
+    assert by_rule["SEC-555"].status == "skip" and by_rule["PERF-321"].status == "skip"
+
+
+# --- one rule's login reused by the next (issue 15, 11) ----------------------------------------
+
+@needs_redis
+def test_protected_mode_is_judged_with_the_default_password_the_guessing_rule_found(redis_server) -> None:  # type: ignore[no-untyped-def]
+    """Before: SEC-552 skipped with "cannot log in" right after SEC-551 logged in with `foobared`."""
+    port = redis_server("--requirepass", "foobared", "--protected-mode", "no")
+    results = {r.rule_id: r for r in live(f"redis://127.0.0.1:{port}", "SEC-551", "SEC-552")}
+    assert results["SEC-551"].status == "fail"
+    assert results["SEC-552"].status == "fail" and "protected-mode no" in (results["SEC-552"].message or "")
+    assert "foobared" not in dumped(list(results.values()))
+
+
+@needs_redis
+def test_protected_mode_without_any_login_skips_with_the_reason(redis_server) -> None:  # type: ignore[no-untyped-def]
+    port = redis_server("--requirepass", "Zq8vR2mN7xK4pL9sT3wY6bH1")
+    result = one(f"redis://127.0.0.1:{port}", "SEC-552")
+    assert result.status == "skip" and "no password" in (result.message or "")
+
+
+def test_postgres_index_rules_use_the_default_login_the_guessing_rule_found(postgres: int) -> None:
+    """Before: `error: the URI's credentials do not log in` for a URI that carries none."""
+    results = {r.rule_id: r for r in live(f"postgresql://127.0.0.1:{postgres}/postgres", "SEC-555", "PERF-321")}
+    assert results["SEC-555"].status == "fail"
+    assert results["PERF-321"].status == "fail" and "child" in (results["PERF-321"].message or "")
+    assert results["SEC-555"].evidence["auth"] == "default password accepted (8 chars)"  # never the value
+
+
+def test_postgres_index_rules_skip_without_credentials_or_defaults(postgres: int) -> None:
+    result = one(f"postgresql://nobody@127.0.0.1:{postgres}/postgres", "PERF-321")
+    assert result.status == "skip" and "no password" in (result.message or "")

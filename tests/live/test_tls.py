@@ -237,11 +237,13 @@ def test_certificate_expiring_in_5_days_fails_both_expiry_rules(ca: trustme.CA, 
     assert renewal.message.endswith("(< 30)")
 
 
-def test_expired_certificate_fails_expiry(ca: trustme.CA) -> None:
-    leaf = ca.issue_cert("127.0.0.1", not_before=NOW - timedelta(days=60), not_after=NOW - timedelta(days=3, hours=1))
+@pytest.mark.parametrize("ago", [timedelta(days=3, hours=1), timedelta(days=10, hours=2)])
+def test_expired_certificate_fails_expiry(ca: trustme.CA, ago: timedelta) -> None:
+    """Whole days since expiry (it said "11 days ago" for 10 days and 2 hours, issue 15, 5)."""
+    leaf = ca.issue_cert("127.0.0.1", not_before=NOW - timedelta(days=60), not_after=NOW - ago)
     with tls_server(server_context(leaf)) as port:
         result = scan(f"https://127.0.0.1:{port}", "SEC-501")
-    assert result.status == "fail" and result.message == f"certificate of 127.0.0.1:{port} expired 4 days ago"
+    assert result.status == "fail" and result.message == f"certificate of 127.0.0.1:{port} expired {ago.days} days ago"
 
 
 def test_fresh_certificate_passes_expiry(good: tuple[int, trustme.LeafCert]) -> None:
@@ -312,7 +314,8 @@ def test_tls_1_0_only_server_is_detected(ca: trustme.CA) -> None:
         result = scan(f"https://127.0.0.1:{port}", "SEC-504")
     assert result.status == "fail"
     assert result.message == f"127.0.0.1:{port} accepts TLSv1"
-    assert result.evidence["legacy_protocols"] == {"TLSv1": True, "TLSv1.1": False}
+    assert result.evidence["protocols_tried"] == {"SSLv3": "refused", "TLSv1": "accepted", "TLSv1.1": "refused",
+                                                  "TLSv1.2": "refused", "TLSv1.3": "refused"}
     assert result.evidence["protocols_accepted"] == ["TLSv1"]
     assert_certificate_evidence(result)
 
@@ -321,8 +324,10 @@ def test_modern_server_refuses_legacy_protocols(good: tuple[int, trustme.LeafCer
     port, _ = good
     result = scan(f"https://127.0.0.1:{port}", "SEC-504")
     assert result.status == "pass"
-    assert result.message == f"127.0.0.1:{port} refuses TLSv1, TLSv1.1"
-    assert result.evidence["legacy_protocols"] == {"TLSv1": False, "TLSv1.1": False}
+    assert result.message == f"127.0.0.1:{port} refuses SSLv3, TLSv1, TLSv1.1"
+    assert result.evidence["protocols_tried"] == {"SSLv3": "refused", "TLSv1": "refused", "TLSv1.1": "refused",
+                                                  "TLSv1.2": "accepted", "TLSv1.3": "accepted"}
+    assert result.evidence["protocols_accepted"] == ["TLSv1.2", "TLSv1.3"]
 
 
 # --- ciphers ---------------------------------------------------------------------------
@@ -337,15 +342,46 @@ def test_null_cipher_is_detected(ca: trustme.CA) -> None:
     with tls_server(context) as port:
         result = scan(f"https://127.0.0.1:{port}", "SEC-505")
     assert result.status == "fail"
-    assert result.message == f"127.0.0.1:{port} accepts the weak suite ECDHE-ECDSA-NULL-SHA"
-    assert "NULL" in result.evidence["weak_families_tested"]
+    assert result.message == f"127.0.0.1:{port} accepts the weak suites ECDHE_ECDSA_WITH_NULL_SHA"
+    assert result.evidence["weak_families_tested"]["NULL"] == "accepted ECDHE_ECDSA_WITH_NULL_SHA (TLSv1.2)"
+    assert result.evidence["weak_families_tested"]["RC4"].startswith("refused")
 
 
 def test_default_server_refuses_weak_ciphers(good: tuple[int, trustme.LeafCert]) -> None:
     port, _ = good
     result = scan(f"https://127.0.0.1:{port}", "SEC-505")
     assert result.status == "pass" and result.message.startswith(f"127.0.0.1:{port} refuses the weak suites")
+    assert set(result.evidence["weak_families_tested"]) == {"NULL", "anon", "RC4", "3DES", "EXPORT"}
+    assert all(v.startswith("refused") for v in result.evidence["weak_families_tested"].values())
     assert_certificate_evidence(result)
+
+
+@pytest.mark.parametrize("suite, family, name", [
+    (0x0005, "RC4", "RSA_WITH_RC4_128_SHA"), (0xC012, "3DES", "ECDHE_RSA_WITH_3DES_EDE_CBC_SHA"),
+    (0x0003, "EXPORT", "RSA_EXPORT_WITH_RC4_40_MD5"),
+])
+def test_legacy_suites_the_local_openssl_cannot_offer_are_detected(good: tuple[int, trustme.LeafCert], suite: int,
+                                                                    family: str, name: str) -> None:
+    """Before the hand-written ClientHello, a server accepting RC4 or 3DES passed SEC-505 (issue 15, 1)."""
+    from _legacy_tls import LegacyServer
+
+    with LegacyServer(good[0], {suite}) as legacy:
+        result = scan(f"https://127.0.0.1:{legacy.port}", "SEC-505")
+    assert result.status == "fail", result.message
+    assert result.message == f"127.0.0.1:{legacy.port} accepts the weak suites {name}"
+    assert result.evidence["weak_families_tested"][family] == f"accepted {name} (TLSv1.2)"
+    assert result.evidence["subject"]  # the certificate was read through the relay to the real server
+    assert legacy.answered == [suite]
+
+
+def test_sslv3_is_detected_with_a_hand_written_hello(good: tuple[int, trustme.LeafCert]) -> None:
+    from _legacy_tls import LegacyServer
+
+    with LegacyServer(good[0], set(), sslv3=True) as legacy:
+        result = scan(f"https://127.0.0.1:{legacy.port}", "SEC-504")
+    assert result.status == "fail" and result.message == f"127.0.0.1:{legacy.port} accepts SSLv3"
+    assert result.evidence["protocols_tried"]["SSLv3"] == "accepted"
+    assert result.evidence["protocols_tried"]["TLSv1.3"] == "accepted"  # the relayed modern server
 
 
 # --- redirect and HSTS -----------------------------------------------------------------
@@ -361,6 +397,13 @@ def test_http_redirect(status: int, headers: dict[str, str], expected: str) -> N
     assert result.status == expected
     assert f"http://127.0.0.1:{port}/" in result.message
     assert result.evidence["status"] == status
+
+
+def test_https_host_without_a_plain_http_port_skips_the_redirect(good: tuple[int, trustme.LeafCert]) -> None:
+    """Before: `error: Connection refused` for every https host without port 80 (issue 15, 10)."""
+    port, _ = good
+    result = scan(f"https://127.0.0.1:{port}", "SEC-506")
+    assert result.status == "skip" and "nothing listens on port 80" in (result.message or "")
 
 
 @pytest.mark.parametrize("header, expected, message", [
@@ -408,3 +451,18 @@ def test_silent_server_is_a_timeout_error_within_the_timeout() -> None:
     assert (result.status, result.reason) == ("error", "timeout")
     assert f"127.0.0.1:{port}" in result.message
     assert elapsed < 3
+
+
+@pytest.mark.skipif(shutil.which("nginx") is None and not Path("/usr/sbin/nginx").exists(), reason="nginx is not installed")
+def test_real_nginx_asked_for_rc4_and_3des_refuses_them(tmp_path: Path) -> None:
+    """nginx on OpenSSL 3, configured with legacy suites, cannot serve them: the hand-written hellos get alerts."""
+    from _e2e_servers import nginx_tls
+
+    block = "        ssl_protocols TLSv1.2; ssl_ciphers 'ECDHE-RSA-AES128-GCM-SHA256:DES-CBC3-SHA:RC4-SHA:@SECLEVEL=0';"
+    with nginx_tls(tmp_path, block, 90) as server:
+        port = int(server.url.rsplit(":", 1)[1].strip("/"))
+        result = scan(f"https://127.0.0.1:{port}", "SEC-505")
+        protocols = scan(f"https://127.0.0.1:{port}", "SEC-504")
+    assert result.status == "pass", result.message
+    assert all(v.startswith("refused (alert") for v in result.evidence["weak_families_tested"].values())
+    assert protocols.status == "pass" and protocols.evidence["protocols_tried"]["SSLv3"] == "refused"

@@ -1,0 +1,47 @@
+"""--no-credentials over HTTP: a URL's user:password@ is not sent as Basic auth (issue 12 item 14)."""
+from __future__ import annotations
+
+import http.server
+import threading
+from pathlib import Path
+from typing import Iterator
+
+import pytest
+
+from checker.api import scan_paths
+
+
+class _Recording(http.server.BaseHTTPRequestHandler):
+    seen: list[str | None] = []
+
+    def do_GET(self) -> None:  # noqa: N802 (http.server's name)
+        type(self).seen.append(self.headers.get("Authorization"))
+        self.send_response(200)
+        self.send_header("Content-Type", "text/html")
+        self.end_headers()
+        self.wfile.write(b"<html></html>")
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@pytest.fixture
+def server() -> Iterator[int]:
+    _Recording.seen = []
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Recording)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield int(httpd.server_address[1])
+    httpd.shutdown()
+    httpd.server_close()
+
+
+@pytest.mark.parametrize("credentials", [True, False])
+def test_url_userinfo_is_basic_auth_only_with_credentials(server: int, tmp_path: Path, credentials: bool) -> None:
+    envfile = tmp_path / "app.env"
+    envfile.write_text(f"APP_URL=http://deploy:Hunter2pass@127.0.0.1:{server}/\n", encoding="utf-8")
+    report = scan_paths([str(envfile)], live=True, select=["SEC-521"], live_options={"timeout": 3, "credentials": credentials})
+    assert _Recording.seen, "the server was not asked"
+    sent = {header is not None for header in _Recording.seen}
+    assert sent == {credentials}
+    assert "Hunter2pass" not in repr(report.results)
