@@ -3,12 +3,13 @@ from __future__ import annotations
 
 import argparse
 import gc
+import sys
 from typing import Any
 
 from checker.api import scan_paths
 from checker.inputs.shard import parse as parse_shard
 from checker.commands.output import emit_all, use_color
-from checker.engine.baseline import apply_baseline
+from checker.engine.baseline import apply_baseline, unmatched_warning
 from checker.engine.waivers import apply_waivers
 from checker.config import load_config
 from checker.errors import UsageError
@@ -58,6 +59,8 @@ def _scan(args: argparse.Namespace) -> int:
     )
     report = apply_waivers(report, args.waivers or config.waivers, paths)
     report = apply_baseline(report, args.baseline or config.baseline)
+    if warning := unmatched_warning(report):
+        print(f"preflight: warning: {warning}", file=sys.stderr)
     emit_all(report, args.format, args.output, args.output_dir, verbose=args.verbose, quiet=args.quiet)
     return exit_code(report, args.fail_on or config.fail_on)
 

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import json
 from functools import lru_cache
+from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from checker.engine.fingerprint import fingerprint
+from checker.engine.fingerprint import fingerprint, project_root
 from checker.models import Report, Result
 
 FORMAT, SUFFIX = "sarif", ".sarif"
@@ -25,6 +26,7 @@ REPORTED = ("fail", "error", "waived")
 
 def render(report: Report, **_: Any) -> str:
     reported = [r for r in report.results if r.status in REPORTED]
+    root = project_root(report.paths)  # fingerprints do not depend on where the scan ran from
     rule_index: dict[str, int] = {}
     descriptors: list[dict[str, Any]] = []
     for result in reported:
@@ -40,7 +42,7 @@ def render(report: Report, **_: Any) -> str:
     }
     run: dict[str, Any] = {
         "tool": {"driver": driver},
-        "results": [_result(r, rule_index[r.rule_id]) for r in reported],
+        "results": [_result(r, rule_index[r.rule_id], root) for r in reported],
         "columnKind": "unicodeCodePoints",
         "properties": {"score": report.summary.score, "grade": report.summary.grade, "environment": report.environment},
     }
@@ -84,7 +86,7 @@ def _descriptor(result: Result) -> dict[str, Any]:
     return descriptor
 
 
-def _result(result: Result, index: int) -> dict[str, Any]:
+def _result(result: Result, index: int, root: Path | None = None) -> dict[str, Any]:
     text = result.message or result.title
     if result.status == "error":
         text = f"could not check ({result.reason or 'error'}): {text}"
@@ -93,7 +95,7 @@ def _result(result: Result, index: int) -> dict[str, Any]:
         "ruleIndex": index,
         "level": LEVEL[result.severity],
         "message": {"text": text},
-        "partialFingerprints": {"preflight/v1": fingerprint(result)},
+        "partialFingerprints": {"preflight/v1": fingerprint(result, root)},
         "properties": {"status": result.status, "severity": result.severity, "checklist": result.checklist},
     }
     location = _location(result)

@@ -32,6 +32,10 @@ def render(report: Report, color: bool = False, verbose: bool = False, quiet: bo
     )
     score = paint(f"{report.summary.score}/100 ({report.summary.grade})", "bold")
     lines += ["", "Summary", table, f"Readiness: {score}" + (f" - failed: {failed}" if failed else "")]
+    if report.baseline is not None:
+        use = report.baseline
+        lines.append(f"Baseline {use.file}: {use.matched} of {use.entries} entries matched"
+                     + (f", {use.unmatched} match no finding" if use.unmatched else ""))
     text = "\n".join(lines) + "\n"
     return _to_ansi(text) if color else text
 
