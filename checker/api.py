@@ -90,6 +90,14 @@ def scan_paths(
         from checker.inputs.live import targets as live_targets
 
         targets = live_targets(endpoints, loaded.documents, env or "production")
-    return scan(ScanInput(
+    report = scan(ScanInput(
         selected, loaded, attested, list(paths), env, rule_set.sha256, today, targets, dict(live_options or {}), judged,
     ))
+    report.files_read = _files_read(loaded)
+    return report
+
+
+def _files_read(loaded: Loaded) -> int:
+    """Files opened and parsed, or found unparsable; not those passed over (links, unknown kinds) nor live objects."""
+    parsed = {d.path for d in loaded.documents if "://" not in d.path}
+    return len(parsed | {p.file for p in loaded.problems if p.status == "error"})

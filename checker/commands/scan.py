@@ -12,7 +12,7 @@ from checker.commands.output import emit_all, use_color
 from checker.engine.baseline import apply_baseline, unmatched_warning
 from checker.engine.waivers import apply_waivers
 from checker.config import load_config
-from checker.errors import UsageError
+from checker.errors import NothingToScan, UsageError
 from checker.models import Report, severity_rank
 
 
@@ -57,6 +57,9 @@ def _scan(args: argparse.Namespace) -> int:
         docker=docker,
         docker_host=docker_host,
     )
+    if not (endpoints or args.k8s or docker or args.live or config.live) and nothing_found(report):
+        raise NothingToScan(f"nothing to scan: no file in {', '.join(paths)} is one preflight reads "
+                            "(env, compose, Kubernetes / Helm YAML, Dockerfile, nginx, docker inspect)")
     report = apply_waivers(report, args.waivers or config.waivers, paths)
     report = apply_baseline(report, args.baseline or config.baseline)
     if warning := unmatched_warning(report):
@@ -75,6 +78,13 @@ def _cluster_options(args: argparse.Namespace) -> Any:
 
     # a page of a big cluster's list takes longer than one probe's answer: at least 10 s
     return ClusterOptions(args.context, args.kubeconfig, args.namespace, args.all_namespaces, max(args.timeout, 10.0))
+
+
+def nothing_found(report: Report) -> bool:
+    """No file was found that preflight reads, or even reports as not read: the scan judged nothing."""
+    return not report.files_read and not any(
+        r.rule_id == "PF-INPUT" or r.status in ("pass", "fail", "error") for r in report.results
+    )
 
 
 def exit_code(report: Report, fail_on: str) -> int:
