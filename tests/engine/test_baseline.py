@@ -124,3 +124,30 @@ def test_a_version_1_baseline_still_matches_the_scan_it_was_made_from(tmp_path: 
     baseline = tmp_path / "v1.json"
     baseline.write_text(json.dumps({"version": 1, "fingerprints": legacy}))
     assert preflight("scan", str(env), "--select", "SEC-001", "--baseline", str(baseline)).returncode == 0
+
+
+def test_baselined_findings_still_count_in_the_score_and_a_new_critical_cannot_score_a(tmp_path: Path) -> None:
+    """The issue's example: a baseline took examples/deploy from C to A, and a new critical finding still scored A."""
+    import shutil
+
+    from tests.helpers import ROOT
+
+    deploy = tmp_path / "deploy"
+    shutil.copytree(ROOT / "examples" / "deploy", deploy)
+    baseline = tmp_path / "baseline.json"
+    assert preflight("baseline", str(deploy), "-o", str(baseline)).returncode == 0
+
+    def scan(*extra: str) -> tuple[int, dict]:
+        run = preflight("scan", str(deploy), "-f", "json", "--fail-on", "critical", *extra)
+        return run.returncode, json.loads(run.stdout)["summary"]
+
+    _, plain = scan()
+    assert plain["grade"] != "A"
+    code, baselined = scan("--baseline", str(baseline))
+    assert code == 0  # the gate ignores accepted findings ...
+    assert (baselined["score"], baselined["grade"]) == (plain["score"], plain["grade"])  # ... the score does not
+    with (deploy / ".env.production").open("a") as env:
+        env.write("MYSQL_ROOT_PASSWORD=root\n")  # a new critical finding
+    code, worse = scan("--baseline", str(baseline))
+    assert code == 1
+    assert worse["grade"] != "A" and worse["score"] <= baselined["score"]
