@@ -58,7 +58,7 @@ def _scan_arguments(scan: argparse.ArgumentParser) -> None:
     scan.add_argument("--fail-on", choices=SEVERITIES, help="exit 1 only for failures at or above this (default: info)")
     scan.add_argument("--config", metavar="FILE", help="configuration file (default: ./.preflight.yaml)")
     scan.add_argument("-v", "--verbose", action="store_true", help="also show observed values, waived and manual items")
-    scan.add_argument("-q", "--quiet", action="store_true", help="text output: only failures and errors (for pre-commit)")
+    scan.add_argument("-q", "--quiet", action="store_true", help="text output: only the summary line with the failing count")
     scan.add_argument("--live", action="store_true", help="also probe running endpoints and services (network)")
     scan.add_argument("--endpoint", action="append", default=[], metavar="URL",
                       help="a live target: https://host, redis://host:6379 ... (repeatable; implies --live)")
