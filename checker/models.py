@@ -174,7 +174,7 @@ class MergedInput:
     results: int
 
 
-OPTIONAL_REPORT_FIELDS = ("merged_from", "baseline", "files_read")  # left out of the JSON when None
+OPTIONAL_REPORT_FIELDS = ("merged_from", "baseline", "files_read", "changed_since")  # left out of the JSON when None
 
 
 @dataclass
@@ -202,6 +202,7 @@ class Report:
     merged_from: list[MergedInput] | None = None  # set by `preflight merge` only
     baseline: BaselineUse | None = None  # set by `scan --baseline` only
     files_read: int | None = None  # files opened and parsed (or found unparsable); None in merged reports
+    changed_since: str | None = None  # `scan --changed-since REF`: unchanged findings are waived (source unchanged)
 
     def by_checklist(self) -> list[tuple[str, list[Result]]]:
         groups: dict[str, list[Result]] = {}

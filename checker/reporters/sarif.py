@@ -22,6 +22,7 @@ SECURITY_SEVERITY = {"critical": "9.5", "high": "8.0", "medium": "5.5", "low": "
 LEVEL = {"critical": "error", "high": "error", "medium": "warning", "low": "note", "info": "note"}
 IN_SOURCE_WAIVERS = ("inline", "annotation")
 REPORTED = ("fail", "error", "waived")
+CHANGES_SOURCE = "unchanged"  # engine/changes.py SOURCE (not imported: rendering a saved report needs no git)
 
 
 def render(report: Report, **_: Any) -> str:
@@ -42,7 +43,7 @@ def render(report: Report, **_: Any) -> str:
     }
     run: dict[str, Any] = {
         "tool": {"driver": driver},
-        "results": [_result(r, rule_index[r.rule_id], root) for r in reported],
+        "results": [_result(r, rule_index[r.rule_id], root, report.changed_since) for r in reported],
         "columnKind": "unicodeCodePoints",
         "properties": {"score": report.summary.score, "grade": report.summary.grade, "environment": report.environment},
     }
@@ -86,7 +87,7 @@ def _descriptor(result: Result) -> dict[str, Any]:
     return descriptor
 
 
-def _result(result: Result, index: int, root: Path | None = None) -> dict[str, Any]:
+def _result(result: Result, index: int, root: Path | None = None, changed_since: str | None = None) -> dict[str, Any]:
     text = result.message or result.title
     if result.status == "error":
         text = f"could not check ({result.reason or 'error'}): {text}"
@@ -101,6 +102,11 @@ def _result(result: Result, index: int, root: Path | None = None) -> dict[str, A
     location = _location(result)
     if location:
         out["locations"] = [location]
+    if changed_since is not None:  # PR mode: what this change brings, against what was there
+        unchanged = result.waiver is not None and result.waiver.source == CHANGES_SOURCE
+        out["baselineState"] = "unchanged" if unchanged else "new"
+        if unchanged:
+            return out  # not suppressed: still there, only not this change's
     if result.status == "waived" and result.waiver is not None:
         kind = "inSource" if result.waiver.source in IN_SOURCE_WAIVERS else "external"
         suppression: dict[str, Any] = {"kind": kind, "justification": result.waiver.reason or "(no reason given)"}

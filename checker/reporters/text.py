@@ -38,6 +38,9 @@ def render(
         use = report.baseline
         tail.append(f"Baseline {use.file}: {use.matched} of {use.entries} entries matched"
                     + (f", {use.unmatched} match no finding" if use.unmatched else ""))
+    if report.changed_since is not None:
+        unchanged = sum(1 for r in report.results if r.waiver is not None and r.waiver.source == "unchanged")
+        tail.append(f"Changed since {report.changed_since}: {unchanged} unchanged finding(s) not shown (-v shows them)")
     if color:
         return _to_ansi("\n".join(lines + ["", "Summary", table] + tail) + "\n", width)
     wrapped = [part for line in lines for part in _wrap(line, width)]
