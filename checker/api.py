@@ -14,7 +14,7 @@ from checker.engine.run import ScanInput, scan
 from checker.engine.select import Selection, select_rules
 from checker.errors import UsageError
 from checker.inputs import attestations as attestation_files
-from checker.inputs.discover import discover
+from checker.inputs.discover import Candidate, discover
 from checker.inputs.load import LoadOptions, Loaded, load
 from checker.inputs.shard import Shard, pick
 from checker.models import Report
@@ -76,7 +76,7 @@ def scan_paths(
 
         running = read_containers(docker_host, env or "production", float((live_options or {}).get("timeout", 10)))
         loaded = Loaded(loaded.documents + running.documents, loaded.problems + running.problems, loaded.files)
-    attestation_paths = [Path(p) for p in attestations] or attestation_files.find(list(paths))
+    attestation_paths = [Path(p) for p in attestations] or _attestation_files(list(paths), candidates)
     if cluster is not None:  # the kubernetes client is imported only for --k8s
         from checker.inputs.k8s_live import connect, load_cluster
 
@@ -94,6 +94,28 @@ def scan_paths(
         targets = live_targets(endpoints, loaded.documents, env or "production")
         targets = admit(targets, credentials=(live_options or {}).get("credentials", True) is not False,
                         hosts=tuple((live_options or {}).get("live_hosts") or ()))
-    return scan(ScanInput(
+    report = scan(ScanInput(
         selected, loaded, attested, list(paths), env, rule_set.sha256, today, targets, dict(live_options or {}), judged,
     ))
+    report.files_read = _files_read(loaded)
+    return report
+
+
+def _attestation_files(paths: list[str], candidates: list[Candidate]) -> list[Path]:
+    """The attestation file of each scanned folder, and of each folder below it (`preflight scan examples/`
+    keeps examples/deploy's). Until deployment units land, every one found applies to the whole scan."""
+    found = attestation_files.find(paths)
+    seen = {p.absolute() for p in found}
+    for candidate in candidates:
+        if candidate.kind == "yaml" and any(candidate.display.endswith("/" + name) or candidate.display == name
+                                            for name in attestation_files.DEFAULT_LOCATIONS):
+            if candidate.path not in seen:
+                seen.add(candidate.path)
+                found.append(Path(candidate.display))
+    return found
+
+
+def _files_read(loaded: Loaded) -> int:
+    """Files opened and parsed, or found unparsable; not those passed over (links, unknown kinds) nor live objects."""
+    parsed = {d.path for d in loaded.documents if "://" not in d.path}
+    return len(parsed | {p.file for p in loaded.problems if p.status == "error"})

@@ -57,10 +57,13 @@ def _scan_arguments(scan: argparse.ArgumentParser) -> None:
     scan.add_argument("--output-dir", metavar="DIR", help="write every format given with -f into DIR as report.<suffix>")
     scan.add_argument("--waivers", metavar="FILE", help="waivers file (default: .preflight/waivers.yaml beside the scan)")
     scan.add_argument("--baseline", metavar="FILE", help="fail only on findings not recorded in this baseline")
+    scan.add_argument("--changed-since", "--diff", metavar="REF", dest="changed_since",
+                      help="PR mode: report only findings on lines changed since the merge base with REF, "
+                           "and new whole-deployment ones")
     scan.add_argument("--fail-on", choices=SEVERITIES, help="exit 1 only for failures at or above this (default: info)")
     scan.add_argument("--config", metavar="FILE", help="configuration file (default: ./.preflight.yaml)")
     scan.add_argument("-v", "--verbose", action="store_true", help="also show observed values, waived and manual items")
-    scan.add_argument("-q", "--quiet", action="store_true", help="text output: only failures and errors (for pre-commit)")
+    scan.add_argument("-q", "--quiet", action="store_true", help="text output: only the summary line with the failing count")
     scan.add_argument("--live", action="store_true", help="also probe running endpoints and services (network)")
     scan.add_argument("--endpoint", action="append", default=[], metavar="URL",
                       help="a live target: https://host, redis://host:6379 ... (repeatable; implies --live)")

@@ -12,6 +12,10 @@ class UsageError(PreflightError):
     """Bad command-line arguments or configuration file."""
 
 
+class NothingToScan(PreflightError):
+    """The paths hold no file preflight reads: a CI job pointed at the wrong folder must fail loudly."""
+
+
 class RuleFileError(PreflightError):
     """A checklist file is invalid: names the file, the rule and the field."""
 

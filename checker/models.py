@@ -174,6 +174,20 @@ class MergedInput:
     results: int
 
 
+OPTIONAL_REPORT_FIELDS = ("merged_from", "baseline", "files_read", "changed_since")  # left out of the JSON when None
+
+
+@dataclass
+class BaselineUse:
+    """How a `--baseline` file applied: its entries, how many matched a finding, how many matched none."""
+
+    __pydantic_config__ = STRICT
+    file: str
+    entries: int
+    matched: int
+    unmatched: int
+
+
 @dataclass
 class Report:
     __pydantic_config__ = STRICT
@@ -186,6 +200,9 @@ class Report:
     summary: Summary
     schema_version: str = SCHEMA_VERSION
     merged_from: list[MergedInput] | None = None  # set by `preflight merge` only
+    baseline: BaselineUse | None = None  # set by `scan --baseline` only
+    files_read: int | None = None  # files opened and parsed (or found unparsable); None in merged reports
+    changed_since: str | None = None  # `scan --changed-since REF`: unchanged findings are waived (source unchanged)
 
     def by_checklist(self) -> list[tuple[str, list[Result]]]:
         groups: dict[str, list[Result]] = {}
@@ -198,8 +215,9 @@ class Report:
 
     def to_dict(self) -> dict[str, Any]:
         data: dict[str, Any] = _plain(self)
-        if data.get("merged_from") is None:
-            data.pop("merged_from", None)  # a plain scan's JSON is unchanged
+        for optional in OPTIONAL_REPORT_FIELDS:
+            if data.get(optional) is None:
+                data.pop(optional, None)  # a plain scan's JSON is unchanged
         # schema_version first: readers check it before anything else
         return {"schema_version": data.pop("schema_version"), **data}
 
@@ -214,7 +232,7 @@ class Report:
         yield b'{\n  "schema_version": ' + _dumps(self.schema_version)  # first: readers check it before anything else
         for member in dataclasses.fields(self):
             value = getattr(self, member.name)
-            if member.name == "schema_version" or (member.name == "merged_from" and value is None):
+            if member.name == "schema_version" or (member.name in OPTIONAL_REPORT_FIELDS and value is None):
                 continue
             yield b",\n  " + _dumps(member.name) + b": "
             if member.name != "results":

@@ -357,3 +357,23 @@ def test_only_the_command_being_run_is_defined_and_every_command_still_parses():
     assert defined(build_parser("not-a-command")) == set(SUBCOMMANDS)  # argparse names the valid choices
     assert build_parser("scan").parse_args(["scan", "--per-file", "-q", "x.env"]).per_file is True
     assert build_parser("merge").parse_args(["merge", "a.json", "b.json"]).files == ["a.json", "b.json"]
+
+
+def test_a_folder_with_nothing_preflight_reads_is_exit_2_not_a_grade_a(tmp_path: Path) -> None:
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src" / "app.py").write_text("print('hello')\n")
+    (tmp_path / "README.md").write_text("# app\n")
+    run = preflight("scan", str(tmp_path))
+    assert run.returncode == 2, run.stdout
+    assert "nothing to scan" in run.stderr and str(tmp_path) in run.stderr
+    assert "100/100" not in run.stdout
+    # the same folder once it holds a file preflight reads: scanned, with a grade and exit 0 or 1
+    (tmp_path / "app.env").write_text("DEBUG=false\n")
+    assert preflight("scan", str(tmp_path)).returncode in (0, 1)
+
+
+def test_a_named_file_preflight_does_not_read_is_not_an_empty_scan(tmp_path: Path) -> None:
+    """pre-commit passes the files it matched; one that preflight then passes over is a skip, not exit 2."""
+    (tmp_path / "notes.txt").write_text("hello\n")
+    run = preflight("scan", str(tmp_path / "notes.txt"))
+    assert run.returncode == 0, run.stderr

@@ -30,6 +30,10 @@ def emit(report: Report, fmt: str, output: str | None, inputs: Sequence[str] = (
     reporter = get_reporter(fmt)
     if fmt == "text":
         options.setdefault("color", output is None and use_color())
+        if output is None and (sys.stdout.isatty() or os.environ.get("COLUMNS")):
+            import shutil  # a terminal's width, COLUMNS first; logs, pipes and files are not wrapped
+
+            options.setdefault("width", shutil.get_terminal_size().columns)
     write = getattr(reporter, "write", None)  # reporters of big outputs stream them
     stdout = getattr(sys.stdout, "buffer", None)
     if write is not None and (output or stdout is not None):

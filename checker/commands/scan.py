@@ -3,15 +3,16 @@ from __future__ import annotations
 
 import argparse
 import gc
+import sys
 from typing import Any
 
 from checker.api import scan_paths
 from checker.inputs.shard import parse as parse_shard
 from checker.commands.output import emit_all, use_color
-from checker.engine.baseline import apply_baseline
+from checker.engine.baseline import apply_baseline, unmatched_warning
 from checker.engine.waivers import apply_waivers
 from checker.config import load_config
-from checker.errors import UsageError
+from checker.errors import NothingToScan, UsageError
 from checker.models import Report, severity_rank
 
 
@@ -33,8 +34,7 @@ def _scan(args: argparse.Namespace) -> int:
     docker_host = args.docker_host or config.docker_host
     docker = args.docker or config.docker or docker_host is not None
     paths = args.paths if args.paths is not None else ([] if endpoints or args.k8s or docker else ["."])
-    report = scan_paths(
-        paths,
+    options: dict[str, Any] = dict(
         rules=config.rules + args.rules,
         shipped_rules=not args.no_default_rules,
         env=args.env or config.env,
@@ -57,14 +57,31 @@ def _scan(args: argparse.Namespace) -> int:
         docker=docker,
         docker_host=docker_host,
     )
+    report = scan_paths(paths, **options)
+    if not (endpoints or args.k8s or docker or args.live or config.live) and nothing_found(report):
+        raise NothingToScan(f"nothing to scan: no file in {', '.join(paths)} is one preflight reads "
+                            "(env, compose, Kubernetes / Helm YAML, Dockerfile, nginx, docker inspect)")
     if config.notes:  # what a config found in the tree tried, and what it narrowed
         from checker.config_trust import annotate
 
         report = annotate(report, config.notes)
     report = apply_waivers(report, args.waivers or config.waivers, paths)
     report = apply_baseline(report, args.baseline or config.baseline)
+    if args.changed_since:
+        report = _changed_only(report, args.changed_since, paths, options)
+    if warning := unmatched_warning(report):
+        print(f"preflight: warning: {warning}", file=sys.stderr)
     emit_all(report, args.format, args.output, args.output_dir, verbose=args.verbose, quiet=args.quiet)
     return exit_code(report, args.fail_on or config.fail_on)
+
+
+def _changed_only(report: Report, ref: str, paths: list[str], options: dict[str, Any]) -> Report:
+    """PR mode: what the merge base already had is marked unchanged (engine/changes.py)."""
+    from checker.engine.changes import changes_since, mark_unchanged
+
+    offline = {**options, "live": False, "endpoints": [], "cluster": None, "docker": False, "docker_host": None,
+               "shard": None}  # the merge base's files only: whole-deployment findings to compare with
+    return mark_unchanged(report, ref, changes_since(ref, paths), lambda base: scan_paths(base, **offline))
 
 
 def _cluster_options(args: argparse.Namespace) -> Any:
@@ -77,6 +94,13 @@ def _cluster_options(args: argparse.Namespace) -> Any:
 
     # a page of a big cluster's list takes longer than one probe's answer: at least 10 s
     return ClusterOptions(args.context, args.kubeconfig, args.namespace, args.all_namespaces, max(args.timeout, 10.0))
+
+
+def nothing_found(report: Report) -> bool:
+    """No file was found that preflight reads, or even reports as not read: the scan judged nothing."""
+    return not report.files_read and not any(
+        r.rule_id == "PF-INPUT" or r.status in ("pass", "fail", "error") for r in report.results
+    )
 
 
 def exit_code(report: Report, fail_on: str) -> int:

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import json
 from functools import lru_cache
+from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from checker.engine.fingerprint import fingerprint
+from checker.engine.fingerprint import fingerprint, project_root
 from checker.models import Report, Result
 
 FORMAT, SUFFIX = "sarif", ".sarif"
@@ -21,10 +22,12 @@ SECURITY_SEVERITY = {"critical": "9.5", "high": "8.0", "medium": "5.5", "low": "
 LEVEL = {"critical": "error", "high": "error", "medium": "warning", "low": "note", "info": "note"}
 IN_SOURCE_WAIVERS = ("inline", "annotation")
 REPORTED = ("fail", "error", "waived")
+CHANGES_SOURCE = "unchanged"  # engine/changes.py SOURCE (not imported: rendering a saved report needs no git)
 
 
 def render(report: Report, **_: Any) -> str:
     reported = [r for r in report.results if r.status in REPORTED]
+    root = project_root(report.paths)  # fingerprints do not depend on where the scan ran from
     rule_index: dict[str, int] = {}
     descriptors: list[dict[str, Any]] = []
     for result in reported:
@@ -40,7 +43,7 @@ def render(report: Report, **_: Any) -> str:
     }
     run: dict[str, Any] = {
         "tool": {"driver": driver},
-        "results": [_result(r, rule_index[r.rule_id]) for r in reported],
+        "results": [_result(r, rule_index[r.rule_id], root, report.changed_since) for r in reported],
         "columnKind": "unicodeCodePoints",
         "properties": {"score": report.summary.score, "grade": report.summary.grade, "environment": report.environment},
     }
@@ -84,7 +87,7 @@ def _descriptor(result: Result) -> dict[str, Any]:
     return descriptor
 
 
-def _result(result: Result, index: int) -> dict[str, Any]:
+def _result(result: Result, index: int, root: Path | None = None, changed_since: str | None = None) -> dict[str, Any]:
     text = result.message or result.title
     if result.status == "error":
         text = f"could not check ({result.reason or 'error'}): {text}"
@@ -93,12 +96,17 @@ def _result(result: Result, index: int) -> dict[str, Any]:
         "ruleIndex": index,
         "level": LEVEL[result.severity],
         "message": {"text": text},
-        "partialFingerprints": {"preflight/v1": fingerprint(result)},
+        "partialFingerprints": {"preflight/v1": fingerprint(result, root)},
         "properties": {"status": result.status, "severity": result.severity, "checklist": result.checklist},
     }
     location = _location(result)
     if location:
         out["locations"] = [location]
+    if changed_since is not None:  # PR mode: what this change brings, against what was there
+        unchanged = result.waiver is not None and result.waiver.source == CHANGES_SOURCE
+        out["baselineState"] = "unchanged" if unchanged else "new"
+        if unchanged:
+            return out  # not suppressed: still there, only not this change's
     if result.status == "waived" and result.waiver is not None:
         kind = "inSource" if result.waiver.source in IN_SOURCE_WAIVERS else "external"
         suppression: dict[str, Any] = {"kind": kind, "justification": result.waiver.reason or "(no reason given)"}

@@ -17,27 +17,64 @@ MARKS = {"fail": "FAIL", "error": "ERROR", "waived": "WAIVED", "manual": "MANUAL
 Paint = Callable[[str, str], str]
 
 
-def render(report: Report, color: bool = False, verbose: bool = False, quiet: bool = False, **_: Any) -> str:
-    """`quiet`: only the failures and errors, nothing when there are none (pre-commit)."""
-    paint = _rich_paint() if color else (lambda text, style: text)
-    lines = _body(report, paint, verbose, quiet)
+def render(
+    report: Report, color: bool = False, verbose: bool = False, quiet: bool = False, width: int | None = None, **_: Any
+) -> str:
+    """`quiet`: only the summary line with the failing count. `width`: wrap lines at this many columns
+    (the terminal's, COLUMNS honoured, when printing to standard output), between words only."""
     if quiet:
-        text = "\n".join(lines[1:]).strip("\n")
-        return (_to_ansi(text + "\n") if color else text + "\n") if text else ""
+        return summary_line(report) + "\n"
+    paint = _rich_paint() if color else (lambda text, style: text)
+    lines = _body(report, paint, verbose)
     rows = [[checklist] + [str(counts.get(s, 0)) for s in _columns(report)] for checklist, counts in report.summary.counts.items()]
     header = ["checklist"] + _columns(report)
-    table = _rich_table(header, rows) if color else _ascii_table(header, rows)
+    table = _rich_table(header, rows, width) if color else _ascii_table(header, rows)
     failed = ", ".join(
         f"{n} {s}" for s, n in sorted(report.summary.failed_by_severity.items(), key=lambda kv: -severity_rank(kv[0]))
     )
     score = paint(f"{report.summary.score}/100 ({report.summary.grade})", "bold")
-    lines += ["", "Summary", table, f"Readiness: {score}" + (f" - failed: {failed}" if failed else "")]
-    text = "\n".join(lines) + "\n"
-    return _to_ansi(text) if color else text
+    tail = [f"Readiness: {score}" + (f" - failed: {failed}" if failed else "")]
+    if report.baseline is not None:
+        use = report.baseline
+        tail.append(f"Baseline {use.file}: {use.matched} of {use.entries} entries matched"
+                    + (f", {use.unmatched} match no finding" if use.unmatched else ""))
+    if report.changed_since is not None:
+        unchanged = sum(1 for r in report.results if r.waiver is not None and r.waiver.source == "unchanged")
+        tail.append(f"Changed since {report.changed_since}: {unchanged} unchanged finding(s) not shown (-v shows them)")
+    if color:
+        return _to_ansi("\n".join(lines + ["", "Summary", table] + tail) + "\n", width)
+    wrapped = [part for line in lines for part in _wrap(line, width)]
+    return "\n".join(wrapped + ["", "Summary", table] + [part for line in tail for part in _wrap(line, width)]) + "\n"
 
 
-def _body(report: Report, paint: Paint, verbose: bool, quiet: bool = False) -> list[str]:
-    files = len({r.target for r in report.results if r.location and r.location.file and r.rule_id != "PF-CONFIG"})
+def summary_line(report: Report) -> str:
+    """One line: how many results fail (by severity) or could not be checked, and the score."""
+    failing = sum(report.summary.failed_by_severity.values())
+    errors = sum(1 for r in report.results if r.status == "error")
+    by_severity = ", ".join(
+        f"{n} {s}" for s, n in sorted(report.summary.failed_by_severity.items(), key=lambda kv: -severity_rank(kv[0]))
+    )
+    return (f"preflight: {failing} failing" + (f" ({by_severity})" if by_severity else "")
+            + (f", {errors} error(s)" if errors else "")
+            + f" - readiness {report.summary.score}/100 ({report.summary.grade})")
+
+
+def _wrap(line: str, width: int | None) -> list[str]:
+    """A long line broken between words; continuation lines indented under its text. Paths and URLs,
+    which have no spaces, are never broken."""
+    if width is None or len(line) <= width:
+        return [line]
+    import textwrap
+
+    indent = " " * (len(line) - len(line.lstrip(" ")) + 2)
+    return textwrap.wrap(line, width, subsequent_indent=indent, break_long_words=False, break_on_hyphens=False,
+                         replace_whitespace=False) or [line]
+
+
+def _body(report: Report, paint: Paint, verbose: bool) -> list[str]:
+    files = report.files_read
+    if files is None:  # a merged report: the files with results
+        files = len({r.target for r in report.results if r.location and r.location.file and r.rule_id != "PF-CONFIG"})
     environment = report.environment or "inferred per file (default production)"
     lines = [f"{paint('preflight ' + report.tool.version, 'bold')} - {files} file(s) - environment: {environment}"]
     shown_statuses = ("fail", "error", "waived", "manual") if verbose else ("fail", "error")
@@ -62,7 +99,7 @@ def _body(report: Report, paint: Paint, verbose: bool, quiet: bool = False) -> l
             if first.remediation and first.status == "fail":
                 lines.append(f"    {paint('fix:', 'dim')} {first.remediation}")
     manual = sorted({r.rule_id for r in report.results if r.status == "manual"})
-    if manual and not verbose and not quiet:
+    if manual and not verbose:
         lines += ["", f"{len(manual)} item(s) need a human attestation (see `preflight explain ID`): {', '.join(manual)}"]
     return lines
 
@@ -99,7 +136,7 @@ def _rich_paint() -> Paint:
     return lambda text, style: f"{_MARKUP}[{style}]{_MARKUP}{escape(text)}{_MARKUP}[/]{_MARKUP}"
 
 
-def _rich_table(header: list[str], rows: list[list[str]]) -> str:
+def _rich_table(header: list[str], rows: list[list[str]], width: int | None = None) -> str:
     from rich import box
     from rich.table import Table
 
@@ -109,19 +146,23 @@ def _rich_table(header: list[str], rows: list[list[str]]) -> str:
     for row in rows:
         table.add_row(*row)
     out = io.StringIO()
-    Console(file=out, force_terminal=True, width=100).print(table)
+    Console(file=out, force_terminal=True, width=width or 100).print(table)
     return out.getvalue().rstrip("\n")
 
 
-def _to_ansi(text: str) -> str:
+def _to_ansi(text: str, width: int | None = None) -> str:
     """Render the styled spans; everything outside them is printed verbatim."""
     from rich.console import Console
     from rich.markup import escape
     from rich.text import Text
 
     out = io.StringIO()
-    console = Console(file=out, force_terminal=True, highlight=False, emoji=False, soft_wrap=True)
+    console = Console(file=out, force_terminal=True, highlight=False, emoji=False, soft_wrap=width is None,
+                      width=width or 80)
     for line in text.split("\n"):
+        if "\x1b" in line:  # the summary table, already rendered to its width
+            console.print(Text(line), end="\n", soft_wrap=True)
+            continue
         parts = line.split(_MARKUP)
         markup = "".join(part if i % 2 else escape(part) for i, part in enumerate(parts))
         console.print(Text.from_markup(markup) if _MARKUP in line else Text(line), end="\n")

@@ -309,7 +309,9 @@ def result(rule_id: str, severity: str, status: str) -> Result:
         ([("R-001", "high", "pass"), ("R-002", "medium", "error")], (70, "C")),  # errors count as failures
         ([("R-001", "info", "fail")], (100, "A")),  # info weighs nothing
         ([("R-001", "high", "fail"), ("R-001", "high", "pass")], (0, "F")),  # one failing target fails the rule
-        ([("R-001", "high", "waived"), ("R-002", "high", "skip"), ("R-003", "high", "manual")], (100, "A")),
+        ([("R-002", "high", "skip"), ("R-003", "high", "manual")], (100, "A")),  # skip and manual: neither way
+        ([("R-001", "high", "waived"), ("R-002", "high", "pass")], (50, "F")),  # accepted is not fixed
+        ([("R-001", "critical", "waived"), ("R-002", "low", "pass")], (8, "F")),  # 1 / 13
         ([("PF-INPUT", "high", "error"), ("R-001", "low", "pass")], (100, "A")),
         ([(f"R-{i:03}", "low", "pass") for i in range(9)] + [("R-999", "low", "fail")], (90, "A")),
         ([(f"R-{i:03}", "low", "pass") for i in range(8)] + [("R-999", "low", "fail")], (89, "B")),
