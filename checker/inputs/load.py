@@ -8,10 +8,10 @@ import sys
 import re
 import stat
 from pathlib import Path
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING, Callable, NamedTuple
 
 from checker.errors import InputError
-from checker.inputs import compose, env_file, kubernetes, yaml_kinds
+from checker.inputs import compose, env_file, kubernetes, templates, yaml_kinds
 from checker.inputs.discover import Candidate
 from checker.inputs.document import Document
 from checker.inputs.environment import DEFAULT_ENVIRONMENT, infer
@@ -171,12 +171,10 @@ def _parse(candidate: Candidate, text: str, options: LoadOptions) -> list[Docume
         doc = Document(candidate.display, "env", data, positions, environment, text, settings, duplicates)
         doc.meta["parse_errors"] = parsed.errors
         return [doc]
-    if _GO_TEMPLATE.search(text):
-        raise _Skip("Helm/Go template ({{ }}): scan the output of `helm template` instead")
     from checker.inputs.yaml_source import load_all  # an env-only scan never loads the YAML machinery
 
     documents = []
-    for part in load_all(text):
+    for part in _yaml_parts(candidate, text, load_all):
         if kubernetes.looks_like_object(part.data):
             documents.extend(_kubernetes_objects(candidate, part, environment, text))
             continue
@@ -191,6 +189,29 @@ def _parse(candidate: Candidate, text: str, options: LoadOptions) -> list[Docume
             compose.build(doc, _compose_variables(candidate, options))
         documents.append(doc)
     return documents
+
+
+def _yaml_parts(candidate: Candidate, text: str, load_all: Callable[[str], list[YamlDocument]]) -> list[YamlDocument]:
+    """YAML first: a file is a template only in a chart's templates/, or when it fails to parse with `{{` as syntax."""
+    if templates.chart_template(candidate.display):
+        found = templates.template_line(text)
+        if found or _GO_TEMPLATE.search(text):
+            where = f" (line {found[0]}: {found[1][:80]})" if found else ""
+            raise _Skip(f"Helm chart template{where}: scan the output of `helm template` instead")
+    try:
+        parts = load_all(text)
+    except InputError as exc:
+        found = templates.template_line(text)
+        if found is None:
+            raise
+        raise _Skip(
+            f"Helm/Go template, not YAML ({exc.message} at line {exc.line}; first template action at line {found[0]}: "
+            f"{found[1][:80]}): scan the output of `helm template` instead"
+        ) from None
+    found = templates.template_line(text) if "{{" in text else None
+    if found:  # `key: {{ .Values.x }}` reads as a mapping used as a key: YAML no tool would apply
+        raise _Skip(f"Helm/Go template (line {found[0]}: {found[1][:80]}): scan the output of `helm template` instead")
+    return parts
 
 
 def _kubernetes_objects(candidate: Candidate, part: YamlDocument, environment: str, text: str) -> list[Document]:
