@@ -51,14 +51,19 @@ class Loaded(NamedTuple):
     files: list[str]  # every file looked at
 
 
-def load(candidates: list[Candidate], options: LoadOptions = LoadOptions(), follow_env_files: bool = True) -> Loaded:
+def load(
+    candidates: list[Candidate], options: LoadOptions = LoadOptions(), follow_env_files: bool = True,
+    loaded_elsewhere: frozenset[Path] = frozenset(),
+) -> Loaded:
     """Parse every candidate; env files a compose service names are loaded too, unless `follow_env_files` is
     False (a worker process: the parent loads them once, see `env_files_named`)."""
     documents: list[Document] = []
     problems: list[Problem] = []
     files: list[str] = []
-    known = {c.path for c in candidates}
-    queue = list(candidates)
+    known = {c.path for c in candidates} | loaded_elsewhere  # elsewhere: by --jobs workers
+    # compose files last: they are merged into projects after loading, and a --jobs scan loads them in the
+    # parent after the workers' files (engine/parallel.py); both keep the same order
+    queue = [c for c in candidates if c.kind != "compose"] + [c for c in candidates if c.kind == "compose"]
     while queue:
         candidate = queue.pop(0)
         files.append(candidate.display)
@@ -82,7 +87,32 @@ def load(candidates: list[Candidate], options: LoadOptions = LoadOptions(), foll
             for named in env_files_named(candidate, new, known):
                 known.add(named.path)
                 queue.append(named)
-    return Loaded(documents, problems, files)
+    return _compose_projects(Loaded(documents, problems, files), candidates, options)
+
+
+def _compose_projects(loaded: Loaded, candidates: list[Candidate], options: LoadOptions) -> Loaded:
+    """Each compose project's files merged into one model (inputs/compose_project.py)."""
+    if not any(d.kind == "compose" for d in loaded.documents):
+        return loaded
+    from checker.inputs import compose_project
+
+    by_display = {c.display: c for c in candidates}
+
+    def open_compose(path: Path) -> Document:
+        display = str(path)
+        candidate = Candidate(path.absolute(), display[2:] if display.startswith("./") else display, "compose", False)
+        parsed = _parse(candidate, read_text(candidate.path), options)
+        if len(parsed) != 1 or parsed[0].kind != "compose":
+            raise InputError("not a compose file")
+        return parsed[0]
+
+    def variables_for(doc: Document) -> dict[str, str]:
+        candidate = by_display.get(doc.path)
+        return _compose_variables(candidate, options) if candidate else {}
+
+    documents, errors = compose_project.assemble(loaded.documents, open_compose, variables_for)
+    problems = loaded.problems + [Problem(e.file, "error", e.message, e.line, None, "unparsable") for e in errors]
+    return Loaded(documents, problems, loaded.files)
 
 
 def env_files_named(candidate: Candidate, documents: list[Document], known: set[Path]) -> list[Candidate]:
