@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import argparse
 import gc
+import sys
 from typing import Any
 
 from checker.api import scan_paths
@@ -55,6 +56,8 @@ def _scan(args: argparse.Namespace) -> int:
         shard=parse_shard(args.shard) if args.shard else None,
         docker=docker,
         docker_host=docker_host,
+        units=config.units,
+        on_units=_print_units if args.verbose else None,
     )
     report = apply_waivers(report, args.waivers or config.waivers, paths)
     report = apply_baseline(report, args.baseline or config.baseline)
@@ -79,3 +82,10 @@ def exit_code(report: Report, fail_on: str) -> int:
     floor = severity_rank(fail_on)
     failing = [r for r in report.results if r.status in ("fail", "error") and severity_rank(r.severity) >= floor]
     return 1 if failing else 0
+
+
+def _print_units(lines: list[str]) -> None:
+    """`scan -v`: the deployment units found (inputs/units.py), on stderr so reports on stdout stay clean."""
+    print(f"deployment units: {len(lines)}", file=sys.stderr)
+    for line in lines:
+        print(f"  {line}", file=sys.stderr)
