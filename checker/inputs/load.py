@@ -82,6 +82,9 @@ def load(
         except _Skip as skip:
             problems.append(Problem(candidate.display, "skip", str(skip)))
             continue
+        except _NotRead:  # a .json or .conf file that is neither a manifest nor nginx: passed over
+            files.pop()
+            continue
         documents.extend(new)
         if follow_env_files:
             for named in env_files_named(candidate, new, known):
@@ -128,6 +131,23 @@ def env_files_named(candidate: Candidate, documents: list[Document], known: set[
 
 class _Skip(Exception):
     pass
+
+
+class _NotRead(Exception):
+    pass
+
+
+def _by_content(candidate: Candidate, text: str) -> Candidate:
+    """A `json?` / `conf?` candidate as the kind its content shows (inputs/by_content.py)."""
+    from checker.inputs import by_content
+
+    if candidate.kind == "json?" and by_content.json_manifest(text):
+        return candidate._replace(kind="yaml")  # JSON is YAML: parsed with positions, objects become k8s
+    if candidate.kind == "conf?" and by_content.nginx_config(text):
+        return candidate._replace(kind="nginx")
+    if candidate.explicit:
+        raise _Skip("not a file kind preflight knows")
+    raise _NotRead()
 
 
 def read_text(path: Path) -> str:
@@ -188,6 +208,8 @@ PARSERS: dict[str, str] = {
 
 
 def _parse(candidate: Candidate, text: str, options: LoadOptions) -> list[Document]:
+    if candidate.kind in ("json?", "conf?"):
+        candidate = _by_content(candidate, text)
     environment = _environment(candidate.display, options)
     if candidate.kind in PARSERS:
         module = importlib.import_module(PARSERS[candidate.kind])
