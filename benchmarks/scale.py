@@ -1,12 +1,18 @@
 """Scale: `preflight scan` of 100 / 1,000 / 10,000 Kubernetes manifests against the YAML parse floor.
 
-    python benchmarks/scale.py [--sizes 100,1000,10000] [--runs 3] [--with-checkov] [--jobs N] [--smoke]
+    python benchmarks/scale.py [--sizes 100,1000,10000] [--runs 3] [--layouts teams,environments]
+                               [--with-checkov] [--jobs N] [--smoke]
 
 Builds each corpus once (cached under $TMPDIR/preflight-bench) by replicating
 the real manifests in ../shared/corpus/k8s (or tests/fixtures when the corpus
 is absent): file j is source file j mod S with every object moved to the
 namespace `team-<j div S>`, so replicas are distinct deployments, as in a
-monorepo of many teams, rather than thousands of copies of one Service.
+monorepo of many teams, rather than thousands of copies of one Service
+(layout `teams`). Layout `environments` is the other monorepo: file j goes to
+folder `env-<j div S>/` unchanged, so every environment folder holds the same
+manifests with identical names, namespaces and labels (one deployment unit
+each, inputs/units.py): cross-object rules must relate each copy to its own
+folder's objects only, and stay linear.
 
 For each size it runs, alternately and in fresh processes:
 - the parse floor: one Python process that reads every file and parses it with
@@ -56,14 +62,14 @@ def source_manifests() -> list[Path]:
     return sorted(p for p in corpus.rglob("*") if p.suffix in (".yaml", ".yml") and p.is_file())
 
 
-def build_corpus(size: int) -> Path:
+def build_corpus(size: int, layout: str = "teams") -> Path:
     """Write `size` manifest files (once; reused while the sources are unchanged)."""
     import yaml
 
     sources = [(path, _parse_all(path)) for path in source_manifests()]
     sources = [(path, docs) for path, docs in sources if docs and any(_is_object(d) for d in docs)]
     stamp = f"{len(sources)}-{sum(p.stat().st_size for p, _ in sources)}"
-    target = CACHE / f"k8s-{size}"
+    target = CACHE / (f"k8s-{size}" if layout == "teams" else f"k8s-{layout}-{size}")
     if (target / ".stamp").is_file() and (target / ".stamp").read_text() == stamp:
         return target
     shutil.rmtree(target, ignore_errors=True)
@@ -71,11 +77,15 @@ def build_corpus(size: int) -> Path:
     for j in range(size):
         path, docs = sources[j % len(sources)]
         replica = j // len(sources)
-        moved = [_in_namespace(doc, f"team-{replica:04d}") for doc in docs]
-        folder = target / f"team-{replica:04d}"
+        if layout == "teams":
+            moved = [_in_namespace(doc, f"team-{replica:04d}") for doc in docs]
+            folder = target / f"team-{replica:04d}"
+        else:  # the same objects in every environment folder
+            moved, folder = docs, target / f"env-{replica:04d}"
         folder.mkdir(exist_ok=True)
         text = yaml.safe_dump_all(moved, sort_keys=False)
-        (folder / f"{j:05d}-{path.stem}.yaml").write_text(text, encoding="utf-8")
+        name = f"{j:05d}-{path.stem}.yaml" if layout == "teams" else f"{j % len(sources):05d}-{path.stem}.yaml"
+        (folder / name).write_text(text, encoding="utf-8")
     (target / ".stamp").write_text(stamp)
     return target
 
@@ -207,6 +217,8 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="100,1000,10000", help="comma-separated corpus sizes (files)")
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--layouts", default="teams,environments",
+                        help="teams: one namespace per copy; environments: identical copies per env folder")
     parser.add_argument("--jobs", type=int, help="pass --jobs N to preflight (default: its own default)")
     parser.add_argument("--with-checkov", action="store_true", help=f"also time Checkov {CHECKOV_VERSION}")
     parser.add_argument("--checkov-max-files", type=int, default=3000,
@@ -223,8 +235,9 @@ def main() -> int:
     jobs = ["--jobs", str(args.jobs)] if args.jobs else []
     subprocess.run([sys.executable, "-m", "checker", "rules"], env=env, check=True, stdout=subprocess.DEVNULL)  # warm the rule cache
     rows = []
-    for size in sizes:
-        corpus = build_corpus(size)
+    layouts = ["teams"] if args.smoke else args.layouts.split(",")
+    for layout, size in [(layout, size) for layout in layouts for size in sizes]:
+        corpus = build_corpus(size, layout)
         commands = {
             "parse floor (CSafeLoader)": [sys.executable, "-c", PARSE_FLOOR, str(corpus)],
             "preflight": preflight + [str(corpus), "-f", "json", "-o", os.devnull] + jobs,
@@ -237,7 +250,7 @@ def main() -> int:
         for _ in range(runs):  # alternate, so load on the machine hits every command alike
             for name, command in commands.items():
                 samples[name].append(measure(command, args.timeout, env))
-        row = {"files": size}
+        row = {"files": size, "layout": layout}
         for name, taken in samples.items():
             row[name] = {
                 "median_s": statistics.median(s.seconds for s in taken),
@@ -253,9 +266,9 @@ def main() -> int:
 def _print_row(row: dict[str, object], runs: int) -> None:
     floor = row["parse floor (CSafeLoader)"]
     assert isinstance(floor, dict)
-    print(f"\n{row['files']} files ({runs} runs each, medians)")
+    print(f"\n{row['files']} files, layout {row['layout']} ({runs} runs each, medians)")
     for name, value in row.items():
-        if name == "files" or not isinstance(value, dict):
+        if name in ("files", "layout") or not isinstance(value, dict):
             continue
         seconds = value["median_s"]
         ratio = seconds / floor["median_s"] if floor["median_s"] else float("nan")

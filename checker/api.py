@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Sequence
 
 from checker.engine.rules import load_rules
 from checker.engine.run import ScanInput, scan
@@ -46,6 +46,8 @@ def scan_paths(
     jobs: int | None = None,
     docker: bool = False,
     docker_host: str | None = None,
+    units: Sequence[str] = (),
+    on_units: Callable[[list[str]], None] | None = None,
 ) -> Report:
     """`per_file`: only rules that judge one file at a time (pre-commit sees a few changed files,
     so rules about the whole deployment, such as "every Deployment has a PodDisruptionBudget", would mislead).
@@ -84,6 +86,11 @@ def scan_paths(
         loaded = Loaded(loaded.documents + live_objects.documents, loaded.problems + live_objects.problems,
                         loaded.files + live_objects.files)
         paths = list(paths) + live_objects.files  # the report names the cluster scope among its paths
+    from checker.inputs import units as deployment_units
+
+    found_units = deployment_units.assign(loaded.documents, tuple(units))  # cross-object rules relate inside one
+    if on_units is not None:
+        on_units(deployment_units.describe(found_units))
     attested = [a for path in attestation_paths for a in attestation_files.load(path)]
     targets = None
     if live or endpoints:  # the network is touched only when asked

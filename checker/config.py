@@ -52,6 +52,7 @@ class Config:
     __pydantic_config__ = STRICT
     rules: list[str] = field(default_factory=list)
     exclude: list[str] = field(default_factory=list)
+    units: list[str] = field(default_factory=list)  # deployment-unit folders (inputs/units.py): narrows relations only
     checklists: list[str] = field(default_factory=list)
     select: list[str] = field(default_factory=list)
     skip: list[str] = field(default_factory=list)

@@ -56,6 +56,8 @@ def _scan(args: argparse.Namespace) -> int:
         shard=parse_shard(args.shard) if args.shard else None,
         docker=docker,
         docker_host=docker_host,
+        units=config.units,
+        on_units=_print_units if args.verbose else None,
     )
     report = scan_paths(paths, **options)
     if not (endpoints or args.k8s or docker or args.live or config.live) and nothing_found(report):
@@ -108,3 +110,10 @@ def exit_code(report: Report, fail_on: str) -> int:
     floor = severity_rank(fail_on)
     failing = [r for r in report.results if r.status in ("fail", "error") and severity_rank(r.severity) >= floor]
     return 1 if failing else 0
+
+
+def _print_units(lines: list[str]) -> None:
+    """`scan -v`: the deployment units found (inputs/units.py), on stderr so reports on stdout stay clean."""
+    print(f"deployment units: {len(lines)}", file=sys.stderr)
+    for line in lines:
+        print(f"  {line}", file=sys.stderr)

@@ -69,6 +69,9 @@ def load_and_judge(
     reset_match_budget()  # the workers fork with it: each has the scan's budget for costly matches
     per_document = [r for r in rules if "live" not in r.targets and r.targets != ["project"]]
     _work = _Work(options, per_document, today)
+    # compose files deploy as projects (base + override + overlays, merged): loaded together, here
+    in_parent = [c for c in candidates if c.kind == "compose"]
+    candidates = [c for c in candidates if c.kind != "compose"]
     batches = [candidates[start:start + BATCH_FILES] for start in range(0, len(candidates), BATCH_FILES)]
     documents: list[Document] = []
     problems, files = [], []
@@ -92,9 +95,9 @@ def load_and_judge(
     finally:
         _work = None
     # env files that compose services name: loaded here, once, after every other file (as one process would)
-    known = {c.path for c in candidates}
+    known = {c.path for c in candidates} | {c.path for c in in_parent}
     unique = [c for index, c in enumerate(named) if c.path not in known and c.path not in {n.path for n in named[:index]}]
-    extra = load(unique, options)
+    extra = load(in_parent + unique, options, loaded_elsewhere=frozenset(c.path for c in candidates))
     return Loaded(documents + extra.documents, problems + extra.problems, files + extra.files), judged
 
 

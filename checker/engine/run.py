@@ -223,7 +223,7 @@ def _from_observation(rule: Rule, checked: Document, observation: Observation) -
     elif doc.kind != "project":
         position = doc.position(observation.path)
         location = Location(
-            file=doc.path,
+            file=doc.source(observation.path),
             line=position[0] if position else None,
             column=position[1] if position else None,
             object=_object(doc, observation.path),

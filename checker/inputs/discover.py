@@ -56,6 +56,10 @@ def classify(path: Path) -> str | None:
         path.parent.name in ("conf.d", "sites-enabled", "sites-available") and name.endswith(".conf")
     ):
         return "nginx"
+    if name.endswith(".json"):
+        return "json?"  # a Kubernetes manifest or not: decided from the content (inputs/by_content.py)
+    if name.endswith(".conf"):
+        return "conf?"  # an nginx file under any name, or not: likewise
     return None
 
 

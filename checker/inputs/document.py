@@ -64,6 +64,11 @@ class Document:
                 return here
         return None
 
+    def source(self, path: Path) -> str:
+        """The file that wrote the value at `path`: this file, or for a merged compose project the file that set it."""
+        found = self.meta.get("_source")
+        return str(found(path)) if found is not None else self.path
+
     def lines(self) -> list[str]:
         cached: list[str] | None = self.meta.get("_lines")
         if cached is None:

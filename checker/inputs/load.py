@@ -8,10 +8,10 @@ import sys
 import re
 import stat
 from pathlib import Path
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING, Callable, NamedTuple
 
 from checker.errors import InputError
-from checker.inputs import compose, env_file, kubernetes, yaml_kinds
+from checker.inputs import compose, env_file, kubernetes, templates, yaml_kinds
 from checker.inputs.discover import Candidate
 from checker.inputs.document import Document
 from checker.inputs.environment import DEFAULT_ENVIRONMENT, infer
@@ -51,14 +51,19 @@ class Loaded(NamedTuple):
     files: list[str]  # every file looked at
 
 
-def load(candidates: list[Candidate], options: LoadOptions = LoadOptions(), follow_env_files: bool = True) -> Loaded:
+def load(
+    candidates: list[Candidate], options: LoadOptions = LoadOptions(), follow_env_files: bool = True,
+    loaded_elsewhere: frozenset[Path] = frozenset(),
+) -> Loaded:
     """Parse every candidate; env files a compose service names are loaded too, unless `follow_env_files` is
     False (a worker process: the parent loads them once, see `env_files_named`)."""
     documents: list[Document] = []
     problems: list[Problem] = []
     files: list[str] = []
-    known = {c.path for c in candidates}
-    queue = list(candidates)
+    known = {c.path for c in candidates} | loaded_elsewhere  # elsewhere: by --jobs workers
+    # compose files last: they are merged into projects after loading, and a --jobs scan loads them in the
+    # parent after the workers' files (engine/parallel.py); both keep the same order
+    queue = [c for c in candidates if c.kind != "compose"] + [c for c in candidates if c.kind == "compose"]
     while queue:
         candidate = queue.pop(0)
         files.append(candidate.display)
@@ -77,12 +82,40 @@ def load(candidates: list[Candidate], options: LoadOptions = LoadOptions(), foll
         except _Skip as skip:
             problems.append(Problem(candidate.display, "skip", str(skip)))
             continue
+        except _NotRead:  # a .json or .conf file that is neither a manifest nor nginx: passed over
+            files.pop()
+            continue
         documents.extend(new)
         if follow_env_files:
             for named in env_files_named(candidate, new, known):
                 known.add(named.path)
                 queue.append(named)
-    return Loaded(documents, problems, files)
+    return _compose_projects(Loaded(documents, problems, files), candidates, options)
+
+
+def _compose_projects(loaded: Loaded, candidates: list[Candidate], options: LoadOptions) -> Loaded:
+    """Each compose project's files merged into one model (inputs/compose_project.py)."""
+    if not any(d.kind == "compose" for d in loaded.documents):
+        return loaded
+    from checker.inputs import compose_project
+
+    by_display = {c.display: c for c in candidates}
+
+    def open_compose(path: Path) -> Document:
+        display = str(path)
+        candidate = Candidate(path.absolute(), display[2:] if display.startswith("./") else display, "compose", False)
+        parsed = _parse(candidate, read_text(candidate.path), options)
+        if len(parsed) != 1 or parsed[0].kind != "compose":
+            raise InputError("not a compose file")
+        return parsed[0]
+
+    def variables_for(doc: Document) -> dict[str, str]:
+        candidate = by_display.get(doc.path)
+        return _compose_variables(candidate, options) if candidate else {}
+
+    documents, errors = compose_project.assemble(loaded.documents, open_compose, variables_for)
+    problems = loaded.problems + [Problem(e.file, "error", e.message, e.line, None, "unparsable") for e in errors]
+    return Loaded(documents, problems, loaded.files)
 
 
 def env_files_named(candidate: Candidate, documents: list[Document], known: set[Path]) -> list[Candidate]:
@@ -98,6 +131,23 @@ def env_files_named(candidate: Candidate, documents: list[Document], known: set[
 
 class _Skip(Exception):
     pass
+
+
+class _NotRead(Exception):
+    pass
+
+
+def _by_content(candidate: Candidate, text: str) -> Candidate:
+    """A `json?` / `conf?` candidate as the kind its content shows (inputs/by_content.py)."""
+    from checker.inputs import by_content
+
+    if candidate.kind == "json?" and by_content.json_manifest(text):
+        return candidate._replace(kind="yaml")  # JSON is YAML: parsed with positions, objects become k8s
+    if candidate.kind == "conf?" and by_content.nginx_config(text):
+        return candidate._replace(kind="nginx")
+    if candidate.explicit:
+        raise _Skip("not a file kind preflight knows")
+    raise _NotRead()
 
 
 def read_text(path: Path) -> str:
@@ -158,6 +208,8 @@ PARSERS: dict[str, str] = {
 
 
 def _parse(candidate: Candidate, text: str, options: LoadOptions) -> list[Document]:
+    if candidate.kind in ("json?", "conf?"):
+        candidate = _by_content(candidate, text)
     environment = _environment(candidate.display, options)
     if candidate.kind in PARSERS:
         module = importlib.import_module(PARSERS[candidate.kind])
@@ -171,12 +223,10 @@ def _parse(candidate: Candidate, text: str, options: LoadOptions) -> list[Docume
         doc = Document(candidate.display, "env", data, positions, environment, text, settings, duplicates)
         doc.meta["parse_errors"] = parsed.errors
         return [doc]
-    if _GO_TEMPLATE.search(text):
-        raise _Skip("Helm/Go template ({{ }}): scan the output of `helm template` instead")
     from checker.inputs.yaml_source import load_all  # an env-only scan never loads the YAML machinery
 
     documents = []
-    for part in load_all(text):
+    for part in _yaml_parts(candidate, text, load_all):
         if kubernetes.looks_like_object(part.data):
             documents.extend(_kubernetes_objects(candidate, part, environment, text))
             continue
@@ -191,6 +241,29 @@ def _parse(candidate: Candidate, text: str, options: LoadOptions) -> list[Docume
             compose.build(doc, _compose_variables(candidate, options))
         documents.append(doc)
     return documents
+
+
+def _yaml_parts(candidate: Candidate, text: str, load_all: Callable[[str], list[YamlDocument]]) -> list[YamlDocument]:
+    """YAML first: a file is a template only in a chart's templates/, or when it fails to parse with `{{` as syntax."""
+    if templates.chart_template(candidate.display):
+        found = templates.template_line(text)
+        if found or _GO_TEMPLATE.search(text):
+            where = f" (line {found[0]}: {found[1][:80]})" if found else ""
+            raise _Skip(f"Helm chart template{where}: scan the output of `helm template` instead")
+    try:
+        parts = load_all(text)
+    except InputError as exc:
+        found = templates.template_line(text)
+        if found is None:
+            raise
+        raise _Skip(
+            f"Helm/Go template, not YAML ({exc.message} at line {exc.line}; first template action at line {found[0]}: "
+            f"{found[1][:80]}): scan the output of `helm template` instead"
+        ) from None
+    found = templates.template_line(text) if "{{" in text else None
+    if found:  # `key: {{ .Values.x }}` reads as a mapping used as a key: YAML no tool would apply
+        raise _Skip(f"Helm/Go template (line {found[0]}: {found[1][:80]}): scan the output of `helm template` instead")
+    return parts
 
 
 def _kubernetes_objects(candidate: Candidate, part: YamlDocument, environment: str, text: str) -> list[Document]:

@@ -94,4 +94,6 @@ def mount_key(workload: Workload, mount: Mount) -> str:
         return f"{folder}|volume:{name}"
     if kind == "host" and not name.startswith("/"):
         return f"host:{os.path.normpath(os.path.join(folder, name))}"
+    if workload.source == "k8s":  # a PVC is one volume only inside its deployment unit (inputs/units.py)
+        return f"{workload.doc.meta.get('unit', '')}|{mount.source}"
     return mount.source

@@ -149,7 +149,7 @@ class Objects(list[Document]):
     a scan of 10,000 manifests linear instead of comparing every pair.
     """
 
-    _placed: dict[tuple[str, str | None], list[tuple[int, Document]]] | None = None
+    _placed: dict[tuple[str, str, str | None], list[tuple[int, Document]]] | None = None
     _kinds: dict[str, list[Document]] = {}
     _answers: dict[tuple[str, int], Any] | None = None
 
@@ -171,12 +171,12 @@ class Objects(list[Document]):
         return [doc for doc in self if doc.data.get("kind") in kinds]
 
     def near(self, doc: Document, *kinds: str) -> list[Document]:
-        """Objects of these kinds (default: any) that `same_namespace` pairs with `doc`, in input order."""
-        space = namespace(doc)
-        if space is None:
-            return self.of_kind(*kinds)
+        """Objects of these kinds (default: any) of `doc`'s deployment unit that `same_namespace` pairs with it,
+        in input order: an object without a namespace meets every namespace of its unit."""
+        space, place = namespace(doc), unit(doc)
         placed = self._build()
-        groups = [placed[key] for kind in kinds or ("*",) for key in ((kind, space), (kind, None)) if key in placed]
+        spaces = (space, None) if space is not None else (ANY,)
+        groups = [placed[key] for kind in kinds or ("*",) for key in ((kind, place, s) for s in spaces) if key in placed]
         if len(groups) == 1:
             return [found for _, found in groups[0]]
         return [found for _, found in sorted((item for group in groups for item in group), key=lambda item: item[0])]
@@ -184,42 +184,49 @@ class Objects(list[Document]):
     def services_selecting(self, doc: Document, labels: dict[str, str]) -> list[Document]:
         """The Services near `doc` whose `spec.selector` selects these pod labels, in input order.
 
-        Looked up by the first pair of each selector: a Service selects only pods that
-        carry all its pairs, so the first one is among the pod's labels.
+        Looked up by unit, namespace and the first pair of each selector: a Service selects only
+        pods that carry all its pairs, so the first one is among the pod's labels.
         """
-        space = namespace(doc)
-        if space is None:
-            return [s for s in self.near(doc, "Service") if selects_map(spec(s).get("selector"), labels)]
+        space, place = namespace(doc), unit(doc)
         index = self._selectors()
         found: dict[int, Document] = {}
         for key, value in labels.items():
-            for place in (space, None):
-                for position, service in index.get((place, key, value), ()):
+            for where in ((space, None) if space is not None else (ANY,)):
+                for position, service in index.get((place, where, key, value), ()):
                     if position not in found and selects_map(spec(service).get("selector"), labels):
                         found[position] = service
         return [found[position] for position in sorted(found)]
 
-    _by_selector: dict[tuple[str | None, str, str], list[tuple[int, Document]]] | None = None
+    _by_selector: dict[tuple[str, str | None, str, str], list[tuple[int, Document]]] | None = None
 
-    def _selectors(self) -> dict[tuple[str | None, str, str], list[tuple[int, Document]]]:
+    def _selectors(self) -> dict[tuple[str, str | None, str, str], list[tuple[int, Document]]]:
         if self._by_selector is None:
             self._by_selector = {}
             for position, doc in enumerate(self):
                 selector = spec(doc).get("selector") if doc.data.get("kind") == "Service" else None
                 if isinstance(selector, dict) and selector:
                     key, value = next(iter(selector.items()))
-                    self._by_selector.setdefault((namespace(doc), str(key), _text(value)), []).append((position, doc))
+                    for where in (namespace(doc), ANY):
+                        self._by_selector.setdefault((unit(doc), where, str(key), _text(value)), []).append((position, doc))
         return self._by_selector
 
-    def _build(self) -> dict[tuple[str, str | None], list[tuple[int, Document]]]:
+    def _build(self) -> dict[tuple[str, str, str | None], list[tuple[int, Document]]]:
         if self._placed is None:
             self._placed, self._kinds = {}, {}
             for position, doc in enumerate(self):
-                kind = str(doc.data.get("kind"))
+                kind, place, space = str(doc.data.get("kind")), unit(doc), namespace(doc)
                 self._kinds.setdefault(kind, []).append(doc)
-                self._placed.setdefault((kind, namespace(doc)), []).append((position, doc))
-                self._placed.setdefault(("*", namespace(doc)), []).append((position, doc))
+                for key in ((kind, place, space), ("*", place, space), (kind, place, ANY), ("*", place, ANY)):
+                    self._placed.setdefault(key, []).append((position, doc))
         return self._placed
+
+
+ANY = "\x00any namespace"  # index key: every namespace of a unit (what an object without one meets)
+
+
+def unit(doc: Document) -> str:
+    """The deployment unit of an object (inputs/units.py); objects of different units are never related."""
+    return str(doc.meta.get("unit", ""))
 
 
 def of_kind(objects: list[Document], *kinds: str) -> list[Document]:

@@ -41,9 +41,11 @@ def k8s_objects(documents: list[Document], *kinds: str) -> list[Document]:
 
 
 def configured(setting: Setting) -> bool:
-    """A setting that sends data somewhere: set, not false, not loopback; a required ${VAR:?} counts."""
+    """A setting that sends data somewhere: set, not false, not loopback; a required ${VAR:?} counts, and so
+    does a value given at deploy time (a bare compose `environment:` entry, a Kubernetes `valueFrom`): unknown
+    here, but named to be set."""
     if not setting.resolved:
-        return ":?" in setting.raw
+        return ":?" in setting.raw or setting.raw == ""
     value = setting.value.strip()
     return value.lower() not in FALSE_WORDS and not _LOOPBACK.match(value)
 

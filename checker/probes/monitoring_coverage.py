@@ -126,17 +126,22 @@ def _is_application(workload: Workload, params: Params) -> bool:
 
 def _scrape_target(documents: list[Document], apps: list[Workload], params: Params) -> Iterator[Observation]:
     config = obs.scrape_config(documents)
-    services: dict[str, list[Document]] = {}  # by namespace: each app is compared with its neighbours only
+    # by deployment unit and namespace: each app is compared with its neighbours only (inputs/units.py)
+    services: dict[tuple[str, str], list[Document]] = {}
     for service in obs.k8s_objects(documents, "Service"):
-        services.setdefault(str(service.meta.get("k8s_namespace") or ""), []).append(service)
+        place = str(service.meta.get("unit", ""))
+        services.setdefault((place, str(service.meta.get("k8s_namespace") or "")), []).append(service)
+        services.setdefault((place, "\x00any"), []).append(service)
     service_monitors = obs.k8s_objects(documents, *obs.SERVICE_MONITORS)
     pod_monitors = obs.k8s_objects(documents, *obs.POD_MONITORS)
     for app in apps:
         names = {app.name} | {str(app.spec.get(k)) for k in ("container_name", "hostname") if app.spec.get(k)}
         if app.source == "k8s":
-            nearby = services.get(app.namespace, []) + (services.get("", []) if app.namespace else [])
-            if not app.namespace:
-                nearby = [s for group in services.values() for s in group]
+            place = str(app.doc.meta.get("unit", ""))
+            if app.namespace:
+                nearby = services.get((place, app.namespace), []) + services.get((place, ""), [])
+            else:
+                nearby = services.get((place, "\x00any"), [])
             mine = [s for s in nearby if obs.selects_workload(s, app)]
             names |= {str(s.meta.get("k8s_name")) for s in mine}
             if (

@@ -171,10 +171,11 @@ def test_other_yaml_is_not_compose(tmp_path: Path):
 
 
 def test_helm_template_is_skipped_with_a_reason(tmp_path: Path):
+    write(tmp_path, "chart/Chart.yaml", "apiVersion: v2\nname: app\nversion: 1.0.0\n")
     path = write(tmp_path, "chart/templates/deployment.yaml", "services:\n  app:\n    image: \"{{ .Values.image }}\"\n")
     report = scan_paths([str(tmp_path)], select=["SEC-020"])
     assert [(r.rule_id, r.status, r.target, r.message) for r in report.results] == [
-        ("PF-INPUT", "skip", str(path), "Helm/Go template ({{ }}): scan the output of `helm template` instead"),
+        ("PF-INPUT", "skip", str(path), "Helm chart template: scan the output of `helm template` instead"),
         ("SEC-020", "skip", "-", "no compose input in scope"),
     ]
 

@@ -17,7 +17,7 @@ def _dockerfile(text: str) -> dockerfile.Document:
 
 @pytest.mark.parametrize(
     ("name", "kind"),
-    [("site.nginx.conf", "nginx"), ("api.nginx", "nginx"), ("nginx.conf", "nginx"), ("upstream.conf", None)],
+    [("site.nginx.conf", "nginx"), ("api.nginx", "nginx"), ("nginx.conf", "nginx"), ("upstream.conf", "conf?")]  # conf?: nginx or not, by content,
 )
 def test_classify_nginx_names(name: str, kind: str | None) -> None:
     assert classify(Path("deploy") / name) == kind

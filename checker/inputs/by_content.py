@@ -1,0 +1,32 @@
+"""Files recognised by what they hold, not by their name: `.json` Kubernetes manifests, nginx `*.conf` anywhere.
+
+    json_manifest(text)  -> True for a JSON object (or List) with apiVersion + kind: `kubectl apply -f x.json`
+    nginx_config(text)   -> True for a file with a top-level `server`, `http`, `events` or `upstream` block
+
+Discovery (inputs/discover.py) yields `.json` and `.conf` files as `json?` /
+`conf?` candidates; the loader reads them, keeps those these tests accept and
+passes over the rest in silence, as it does for any file it does not read.
+"""
+from __future__ import annotations
+
+import re
+
+_NGINX_BLOCK = re.compile(r"^(server|http|events|upstream)\b[^;{}]*\{")
+_COMMENT = re.compile(r"#.*$")
+
+
+def json_manifest(text: str) -> bool:
+    head = text.lstrip()[:1]
+    return head in ("{", "[") and '"apiVersion"' in text and '"kind"' in text
+
+
+def nginx_config(text: str) -> bool:
+    depth = 0
+    for raw in text.splitlines():
+        line = _COMMENT.sub("", raw).strip()
+        if not line:
+            continue
+        if depth == 0 and _NGINX_BLOCK.match(line):
+            return True
+        depth = max(0, depth + line.count("{") - line.count("}"))
+    return False
