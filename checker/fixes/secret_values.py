@@ -1,0 +1,69 @@
+"""Weak secrets: the tracked file gets `${KEY}`; a generated value goes to an untracked file (unsafe).
+
+A default, placeholder, short or low-entropy secret is replaced by a
+reference, `KEY=${KEY}` in an env file or `KEY: ${KEY}` in a compose
+`environment:`, and `--write` puts a fresh `secrets.token_urlsafe(32)` into
+`.env.production.local` (or `--secrets-to`), mode 0600, never into a tracked
+file and never on stdout. Unsafe: a database initialised with the old
+password keeps it, so the service and its data store must be rotated together.
+Secrets inside URIs (`postgres://u:p@h`) and Kubernetes `env` values are not
+rewritten: the reference would have to be assembled by hand.
+"""
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from checker.fixes import Edit, NotOffered, Proposal, Safety, Want, first_line
+from checker.fixes._yaml_edit import Replace
+from checker.fixes.env import LINE
+from checker.models import Result
+
+RULES: dict[str, Safety] = {
+    "SEC-001": "unsafe",  # default-password
+    "SEC-002": "unsafe",  # placeholder-secret
+    "SEC-003": "unsafe",  # short-secret
+    "SEC-004": "unsafe",  # low-entropy-secret
+}
+_COMPOSE_ENV = re.compile(r"^services\.(?P<service>[^.\[]+)\.environment(?:\.(?P<key>[A-Za-z_][A-Za-z0-9_]*)|\[(?P<index>\d+)\])$")
+
+
+def propose(result: Result, context: Any) -> Proposal:
+    location = result.location
+    if location is None or location.file is None or not location.object:
+        raise NotOffered("the finding names no key")
+    if result.message.startswith("password in "):
+        raise NotOffered("the secret is part of a URI")
+    compose = _COMPOSE_ENV.match(location.object)
+    if compose:
+        return _compose(result, context, location.file, compose)
+    if "." in location.object or location.file.endswith((".yaml", ".yml", ".json")):
+        raise NotOffered("only env files and compose environment entries are rewritten")
+    line = first_line(result)
+    lines = context.lines(location.file)
+    match = LINE.match(lines[line]) if line < len(lines) else None
+    if match is None or match["key"] != location.object:
+        raise NotOffered("the line is not a plain KEY=value")
+    key = match["key"]
+    new = match["head"] + match["quote"] + "${" + key + "}" + match["quote"] + match["tail"]
+    return Proposal(result.rule_id, RULES[result.rule_id], location.file, edits=(Edit(line, 1, [new]),), secrets=(key,))
+
+
+def _compose(result: Result, context: Any, file: str, match: re.Match[str]) -> Proposal:
+    docs = context.data(file)
+    try:
+        environment = docs[0]["services"][match["service"]]["environment"]
+    except (IndexError, KeyError, TypeError):
+        raise NotOffered("the entry is not in this file (a merged override?)") from None
+    path: tuple[str | int, ...] = ("services", match["service"], "environment")
+    if match["key"]:
+        if not isinstance(environment, dict) or match["key"] not in environment:
+            raise NotOffered("the entry is not in this file")
+        key, replacement = match["key"], "${" + match["key"] + "}"
+        path += (key,)
+    else:
+        entry = str(environment[int(match["index"])])
+        key = entry.split("=", 1)[0]
+        replacement = f"{key}=${{{key}}}"
+        path += (int(match["index"]),)
+    return Proposal(result.rule_id, RULES[result.rule_id], file, wants=(Want(0, path, Replace(replacement)),), secrets=(key,))
