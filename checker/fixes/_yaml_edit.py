@@ -59,9 +59,10 @@ def node_at(root: yaml.Node, path: Sequence[str | int]) -> yaml.Node:
         if isinstance(step, int) and isinstance(node, yaml.SequenceNode) and step < len(node.value):
             node = node.value[step]
         elif isinstance(step, str) and isinstance(node, yaml.MappingNode):
-            node = next((v for k, v in node.value if getattr(k, "value", None) == step), None)  # type: ignore[arg-type]
-            if node is None:
+            child = next((v for k, v in node.value if getattr(k, "value", None) == step), None)
+            if child is None:
                 raise NotOffered(f"no {step!r} in the document")
+            node = child
         else:
             raise NotOffered(f"cannot follow {step!r}")
     return node
@@ -92,15 +93,42 @@ def edits_for(lines: list[str], node: yaml.Node, desired: Any) -> list[Edit]:
 
 
 def render(values: dict[str, Any], column: int) -> list[str]:
+    """Block mappings at `column`, lists of scalars in flow style (`drop: [ALL]`), as a person writes them."""
     out: list[str] = []
     for key, value in values.items():
         if isinstance(value, Commented):
             out.append(" " * column + f"# {value.comment}")
             value = value.value
-        plain = {key: _plain(value)}
-        dumped = yaml.safe_dump(plain, default_flow_style=None, sort_keys=False, indent=2, width=1000)
-        out += [" " * column + line for line in dumped.splitlines()]
+        value = _plain(value)
+        pad = " " * column
+        if isinstance(value, dict) and value:
+            out += [f"{pad}{key}:"] + render(value, column + 2)
+        elif isinstance(value, list) and value and not all(_is_scalar(item) for item in value):
+            out += [f"{pad}{key}:"] + _items(value, column + 2)
+        elif isinstance(value, list):
+            out.append(f"{pad}{key}: [{', '.join(_scalar(item) for item in value)}]")
+        else:
+            out.append(f"{pad}{key}: {'{}' if value == {} else _scalar(value)}")
     return out
+
+
+def _items(items: list[Any], column: int) -> list[str]:
+    out: list[str] = []
+    for item in items:
+        if isinstance(item, dict) and item:
+            lines = render(item, column + 2)
+            out += [" " * column + "- " + lines[0].lstrip()] + lines[1:]
+        else:
+            out.append(" " * column + "- " + _scalar(item))
+    return out
+
+
+def _is_scalar(value: Any) -> bool:
+    return not isinstance(value, (dict, list))
+
+
+def _scalar(value: Any) -> str:
+    return yaml.safe_dump(value, width=1000).splitlines()[0]
 
 
 def expected(data: Any, desired: Any) -> Any:
@@ -154,7 +182,7 @@ def _same_scalar(node: yaml.Node, want: Any) -> bool:
 def _insertion_line(lines: list[str], node: yaml.MappingNode) -> int:
     """Where new keys go: after the first key when it is a one-line `- name: x`, else before the first key."""
     first_key, first_value = node.value[0]
-    line, column = first_key.start_mark.line, first_key.start_mark.column
+    line, column = int(first_key.start_mark.line), int(first_key.start_mark.column)
     prefix = lines[line][:column]
     if not prefix.strip():
         return line
@@ -164,7 +192,7 @@ def _insertion_line(lines: list[str], node: yaml.MappingNode) -> int:
         if len(node.value) > 1:
             second = node.value[1][0].start_mark
             if not lines[second.line][:second.column].strip():
-                return second.line
+                return int(second.line)
     raise NotOffered("no line where a key can be added without rewriting another")
 
 
@@ -174,8 +202,7 @@ def _prepend_items(lines: list[str], node: yaml.Node, items: list[Any]) -> list[
     mark = node.start_mark
     if lines[mark.line][:mark.column].strip():
         raise NotOffered("the list starts on a line it shares")
-    dumped = yaml.safe_dump([_plain(item) for item in items], default_flow_style=False, sort_keys=False, indent=2, width=1000)
-    return [Edit(mark.line, 0, [" " * mark.column + line for line in dumped.splitlines()])]
+    return [Edit(mark.line, 0, _items([_plain(item) for item in items], mark.column))]
 
 
 def _replace_scalar(lines: list[str], node: yaml.Node, value: Any) -> Edit:

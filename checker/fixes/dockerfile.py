@@ -1,7 +1,7 @@
 """Dockerfiles: `apk add --no-cache` and `pip install --no-cache-dir` (safe), edited inside the one RUN.
 
 The flag goes right after the sub-command, on whichever line of the RUN
-(continued with `\\`) writes it; a RUN that installs twice is left alone.
+(continued with `\\`) writes it, for each install that lacks it.
 """
 from __future__ import annotations
 
@@ -23,15 +23,26 @@ COMMANDS = {
 
 def propose(result: Result, context: Any) -> Proposal:
     start = first_line(result)
-    lines = context.lines(result.location.file)  # type: ignore[union-attr]
+    file = str(result.location.file) if result.location else ""
+    lines = context.lines(file)
     pattern, flag = COMMANDS[result.rule_id]
     end = start
     while end < len(lines) - 1 and lines[end].rstrip().endswith("\\"):
         end += 1
-    hits = [(number, match) for number in range(start, end + 1) for match in pattern.finditer(lines[number])]
-    if len(hits) != 1:
-        raise NotOffered(f"the RUN has {len(hits)} such commands")
-    number, match = hits[0]
-    line = lines[number]
-    new = line[:match.end()] + flag + line[match.end():]
-    return Proposal(result.rule_id, RULES[result.rule_id], result.location.file, edits=(Edit(number, 1, [new]),))  # type: ignore[union-attr]
+    edits = []
+    for number in range(start, end + 1):
+        line = lines[number]
+        # each install that does not already say so, from the right so that earlier offsets hold
+        for match in reversed([m for m in pattern.finditer(line) if not _has_flag(line[m.end():], flag)]):
+            line = line[:match.end()] + flag + line[match.end():]
+        if line != lines[number]:
+            edits.append(Edit(number, 1, [line]))
+    if not edits:
+        raise NotOffered("no install command on the RUN's lines")
+    return Proposal(result.rule_id, RULES[result.rule_id], file, edits=tuple(edits))
+
+
+def _has_flag(rest: str, flag: str) -> bool:
+    """Whether the same command (up to `&&`, `;` or `|`) already has the flag."""
+    command = re.split(r"&&|;|\|\|", rest, maxsplit=1)[0]
+    return flag.strip() in command.split()

@@ -51,7 +51,11 @@ def propose(result: Result, context: Any) -> Proposal:
     if _same(directive, name, args):
         edit = _rewrite(lines, number, name, args)
     elif "block" in directive:
-        edit = _insert(lines, directive, f"{name} {args};")
+        # the block already writes the directive (a header with a bad value): rewrite that one
+        same = [child for child in directive["block"] or [] if _same(child, name, args) and child.get("file") == location.file]
+        if len(same) > 1:
+            raise NotOffered(f"the block writes {name} {len(same)} times")
+        edit = _rewrite(lines, int(same[0]["line"]) - 1, name, args) if same else _insert(lines, directive, f"{name} {args};")
     else:
         raise NotOffered(f"the finding points at {directive.get('directive')}, not at a block")
     return Proposal(result.rule_id, RULES[result.rule_id], location.file, edits=(edit,))

@@ -112,11 +112,10 @@ def _render(file: str, proposals: list[Proposal], context: Context) -> str:
     new = apply(old, edits)
     _only_targets(split_lines(old), split_lines(new), edits)
     if groups:
-        want = context.data(file)
+        wanted = context.data(file)
         for (doc, path), desired in groups.items():
-            want[doc] = _yaml_edit.set_in(want[doc], path, desired)
-        got = _yaml_edit.load_all(new)
-        if got != want:
+            wanted[doc] = _yaml_edit.set_in(wanted[doc], path, desired)
+        if _yaml_edit.load_all(new) != wanted:
             raise NotOffered("the edit would change more than the wanted keys")
     return new
 
@@ -179,24 +178,26 @@ def _verify(paths: Sequence[str], scan: Scanner, before: Report,
         return []
     base = _base(paths)
     with tempfile.TemporaryDirectory(prefix="preflight-fix-") as folder:
-        copy = Path(folder)
+        copy = Path(folder).resolve()
         copied = _copy_tree(paths, base, copy)
         for file, new in changed.items():
             (copy / Path(file).resolve().relative_to(base)).write_text(new, encoding="utf-8", newline="")
         after = scan(copied)
-        failing_before = {_key(r, base) for r in before.results if r.status in ("fail", "error")}
-        failing_after = {_key(r, copy) for r in after.results if r.status in ("fail", "error")}
+        failing_before = _failing(before, base)
+        failing_after = _failing(after, copy)
     dropped: list[str] = []
     for file, (new, pairs) in fixes.items():
         if not pairs:
             continue
         relative = str(Path(file).resolve().relative_to(base))
-        fresh = sorted(k for k in failing_after - failing_before if k[1] == relative)
+        # new: neither its object nor its message failed before (an insertion can shift `block[0]` to `block[1]`)
+        fresh = sorted(k for k in failing_after - failing_before if k[1] == relative and k[0] == "object"
+                       and ("message", k[1], k[2], _message_of(k, after, copy)) not in failing_before)
         if fresh:
-            notes.append(f"{file}: fixes dropped: {fresh[0][0]} would fail on {fresh[0][2] or 'the file'}")
+            notes.append(f"{file}: fixes dropped: {fresh[0][2]} would fail on {fresh[0][3] or 'the file'}")
             fixes[file] = (new, [])
             continue
-        keep = [(p, r) for p, r in pairs if _key(r, base) not in failing_after]
+        keep = [(p, r) for p, r in pairs if not (_keys(r, base) & failing_after)]
         for proposal, result in pairs:
             if (proposal, result) not in keep:
                 notes.append(f"{result.location}: {proposal.rule_id}: fix dropped: the finding still fails after it")
@@ -206,14 +207,27 @@ def _verify(paths: Sequence[str], scan: Scanner, before: Report,
     return dropped
 
 
-def _key(result: Result, base: Path) -> tuple[str, str, str]:
+def _failing(report: Report, base: Path) -> set[tuple[str, str, str, str]]:
+    return {key for r in report.results if r.status in ("fail", "error") for key in _keys(r, base)}
+
+
+def _keys(result: Result, base: Path) -> set[tuple[str, str, str, str]]:
+    """A finding by its object and, separately, by its message: ("object"|"message", file, rule, what)."""
     location = result.location
     where = location.file if location and location.file else result.target
     try:
         where = str(Path(where).resolve().relative_to(base))
     except (ValueError, OSError):
         pass
-    return result.rule_id, where, (location.object or "") if location else ""
+    obj = (location.object or "") if location else ""
+    return {("object", where, result.rule_id, obj), ("message", where, result.rule_id, result.message)}
+
+
+def _message_of(key: tuple[str, str, str, str], report: Report, base: Path) -> str:
+    for result in report.results:
+        if result.status in ("fail", "error") and key in _keys(result, base):
+            return result.message
+    return ""
 
 
 def _base(paths: Sequence[str]) -> Path:
