@@ -16,12 +16,9 @@ from pathlib import Path
 from typing import Sequence
 
 from checker.api import scan_paths
-from checker.fixes.context import split_lines
+from checker.fixes.context import SECRETS_FILE, split_lines
 from checker.fixes.plan import FileFix, Plan, make_plan
 from checker.models import Report
-
-SECRETS_FILE = ".env.production.local"
-
 
 def run_fix(args: argparse.Namespace) -> int:
     paths = args.paths or ["."]
@@ -29,7 +26,7 @@ def run_fix(args: argparse.Namespace) -> int:
     def scan(targets: Sequence[str]) -> Report:
         return scan_paths(targets, env=args.env, exclude=args.exclude, jobs=1)
 
-    plan = make_plan(paths, scan, select=args.select, unsafe=args.unsafe_fixes)
+    plan = make_plan(paths, scan, select=args.select, unsafe=args.unsafe_fixes, secrets_to=args.secrets_to)
     _summary(plan, args)
     if not plan.fixes:
         return 0
@@ -54,6 +51,7 @@ def _write(plan: Plan, roots: Sequence[str], args: argparse.Namespace) -> int:
 
     refused = 0
     secrets: dict[Path, list[str]] = {}
+    warned: set[str] = set()
     for fix in plan.fixes:
         reason = refusal(fix.file, roots, args.force)
         if reason:
@@ -65,8 +63,9 @@ def _write(plan: Plan, roots: Sequence[str], args: argparse.Namespace) -> int:
         if keys:  # the values first: a reference to a value that was never written would break the service
             written, warnings = write_secrets(target, keys)
             secrets.setdefault(target, []).extend(written)
-            for warning in warnings:
+            for warning in sorted(set(warnings) - warned):
                 print(f"preflight: warning: {warning}", file=sys.stderr)
+            warned.update(warnings)
         write_atomic(fix.file, fix.old, fix.new)
         print(f"fixed {fix.file}: {', '.join(sorted({p.rule_id for p in fix.proposals}))}", file=sys.stderr)
     for target, keys in secrets.items():

@@ -31,6 +31,10 @@ class Replace(NamedTuple):
     value: Any
 
 
+class Delete(NamedTuple):
+    """Remove this key (written on one line) from its mapping."""
+
+
 class Commented(NamedTuple):
     """A new value written with a comment line above its key (e.g. a TODO for the reviewer)."""
 
@@ -80,16 +84,30 @@ def edits_for(lines: list[str], node: yaml.Node, desired: Any) -> list[Edit]:
     missing: dict[str, Any] = {}
     for key, want in desired.items():
         child = next((v for k, v in node.value if getattr(k, "value", None) == key), None)
-        if child is None:
+        if isinstance(want, Delete):
+            edits.append(_delete_key(lines, node, key))
+        elif child is None:
             missing[key] = want
         elif isinstance(want, (dict, Append, Replace)):
             edits += edits_for(lines, child, want)
         elif not _same_scalar(child, want):
-            raise NotOffered(f"{key} is already set to {getattr(child, 'value', '...')!r}")
+            shown = repr(child.value) if isinstance(child, yaml.ScalarNode) else "another value"
+            raise NotOffered(f"{key} is already set to {shown}")
     if missing:
         column = node.value[0][0].start_mark.column
         edits.append(Edit(_insertion_line(lines, node), 0, render(missing, column)))
     return edits
+
+
+def _delete_key(lines: list[str], node: yaml.MappingNode, key: str) -> Edit:
+    pair = next(((k, v) for k, v in node.value if getattr(k, "value", None) == key), None)
+    if pair is None or len(node.value) < 2:
+        raise NotOffered(f"{key} is not one of several keys")
+    name, value = pair
+    line = int(name.start_mark.line)
+    if not isinstance(value, yaml.ScalarNode) or value.end_mark.line != line or lines[line][:name.start_mark.column].strip():
+        raise NotOffered(f"{key} is not written on a line of its own")
+    return Edit(line, 1, [])
 
 
 def render(values: dict[str, Any], column: int) -> list[str]:
@@ -142,7 +160,10 @@ def expected(data: Any, desired: Any) -> Any:
     if isinstance(desired, dict):
         merged = dict(data) if isinstance(data, dict) else {}
         for key, value in desired.items():
-            merged[key] = expected(merged.get(key), value) if key in merged else _plain(value)
+            if isinstance(value, Delete):
+                merged.pop(key, None)
+            else:
+                merged[key] = expected(merged.get(key), value) if key in merged else _plain(value)
         return merged
     return data if data is not None else desired
 

@@ -10,6 +10,7 @@ import yaml
 from checker.fixes import NotOffered
 from checker.models import Report
 
+SECRETS_FILE = ".env.production.local"
 MAX_BYTES = 4 * 1024 * 1024  # the scanner's own limit for one input is far below this
 
 
@@ -20,8 +21,9 @@ def split_lines(text: str) -> list[str]:
 
 
 class Context:
-    def __init__(self, report: Report) -> None:
+    def __init__(self, report: Report, secrets_to: str | None = None) -> None:
         self.report = report
+        self.secrets_to = secrets_to
         self._texts: dict[str, str] = {}
         self._nodes: dict[str, list[yaml.Node]] = {}
         self._data: dict[str, list[Any]] = {}
@@ -38,6 +40,10 @@ class Context:
             except UnicodeDecodeError:
                 raise NotOffered("not UTF-8") from None
         return self._texts[file]
+
+    def secrets_file(self, file: str) -> Path:
+        """Where generated values for `file` go: --secrets-to, else .env.production.local beside it."""
+        return Path(self.secrets_to).resolve() if self.secrets_to else Path(file).resolve().parent / SECRETS_FILE
 
     def lines(self, file: str) -> list[str]:
         return [line.rstrip("\n").removesuffix("\r") for line in split_lines(self.text(file))]

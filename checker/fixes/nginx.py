@@ -4,8 +4,8 @@ A wrong directive is rewritten on its own line; a missing one is added as
 the first directive of the block the finding names (the http block, a
 server, or a location whose own `add_header` drops the inherited ones), at
 the indentation of that block's directives. Blocks opened and closed on one
-line, directives split over lines and files reached through `include` are
-not edited.
+line and directives split over lines are not edited; a file reached through
+`include` is edited in place, found through the nginx.conf that includes it.
 """
 from __future__ import annotations
 
@@ -113,7 +113,12 @@ def parse(file: str, text: str) -> dict[str, Any]:
     from checker.inputs.nginx import parse as parse_nginx
 
     documents = parse_nginx(file, Path(file), text, "production")
+    if not documents:  # a conf.d file: the scanner read it through the nginx.conf beside it or one folder up
+        for entry in (Path(file).parent / "nginx.conf", Path(file).parent.parent / "nginx.conf"):
+            if entry.is_file() and not entry.is_symlink():
+                documents = parse_nginx(str(entry), entry, entry.read_text(encoding="utf-8"), "production")
+                break
     if not documents:
-        raise NotOffered("the file is read through the nginx.conf that includes it")
+        raise NotOffered("no nginx.conf that includes the file was found")
     data: dict[str, Any] = documents[0].data
     return data

@@ -44,9 +44,10 @@ class Plan(NamedTuple):
 Scanner = Callable[[Sequence[str]], Report]
 
 
-def make_plan(paths: Sequence[str], scan: Scanner, *, select: Sequence[str] = (), unsafe: bool = False) -> Plan:
+def make_plan(paths: Sequence[str], scan: Scanner, *, select: Sequence[str] = (), unsafe: bool = False,
+              secrets_to: str | None = None) -> Plan:
     before = scan(paths)
-    context = Context(before)
+    context = Context(before, secrets_to)
     table = registry()
     notes: list[str] = []
     hidden = 0
@@ -68,7 +69,7 @@ def make_plan(paths: Sequence[str], scan: Scanner, *, select: Sequence[str] = ()
         by_file.setdefault(proposal.file, []).append((proposal, result))
     fixes = {file: _build(file, pairs, context, notes) for file, pairs in sorted(by_file.items())}
     for _round in range(3):
-        dropped = _verify(paths, scan, before, fixes, notes)
+        dropped = _verify(paths, scan, before, fixes, notes, context)
         if not dropped:
             break
         for file in dropped:
@@ -171,7 +172,7 @@ def _merge(first: Any, second: Any) -> Any:
 
 
 def _verify(paths: Sequence[str], scan: Scanner, before: Report,
-            fixes: dict[str, tuple[str, list[tuple[Proposal, Result]]]], notes: list[str]) -> list[str]:
+            fixes: dict[str, tuple[str, list[tuple[Proposal, Result]]]], notes: list[str], context: Context) -> list[str]:
     """Re-scan a copy with the edits made; drop what did not work. Returns the files whose fixes changed."""
     changed = {file: new for file, (new, pairs) in fixes.items() if pairs}
     if not changed:
@@ -182,6 +183,7 @@ def _verify(paths: Sequence[str], scan: Scanner, before: Report,
         copied = _copy_tree(paths, base, copy)
         for file, new in changed.items():
             (copy / Path(file).resolve().relative_to(base)).write_text(new, encoding="utf-8", newline="")
+        _stand_in_secrets(fixes, base, copy, context)
         after = scan(copied)
         failing_before = _failing(before, base)
         failing_after = _failing(after, copy)
@@ -205,6 +207,25 @@ def _verify(paths: Sequence[str], scan: Scanner, before: Report,
             fixes[file] = (new, keep)
             dropped.append(file)
     return dropped
+
+
+def _stand_in_secrets(fixes: dict[str, tuple[str, list[tuple[Proposal, Result]]]], base: Path, copy: Path,
+                      context: Context) -> None:
+    """The secrets files `--write` would make, with throw-away values, in the copy only."""
+    import secrets
+
+    wanted: dict[Path, set[str]] = {}
+    for file, (_new, pairs) in fixes.items():
+        for proposal, _result in pairs:
+            if proposal.secrets:
+                wanted.setdefault(context.secrets_file(file), set()).update(proposal.secrets)
+    for target, keys in wanted.items():
+        try:
+            stand_in = copy / target.relative_to(base)
+        except ValueError:
+            continue  # --secrets-to outside the scanned tree: not scanned either
+        stand_in.parent.mkdir(parents=True, exist_ok=True)
+        stand_in.write_text("".join(f"{key}={secrets.token_urlsafe(32)}\n" for key in sorted(keys)), encoding="utf-8")
 
 
 def _failing(report: Report, base: Path) -> set[tuple[str, str, str, str]]:

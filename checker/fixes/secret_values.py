@@ -1,8 +1,10 @@
 """Weak secrets: the tracked file gets `${KEY}`; a generated value goes to an untracked file (unsafe).
 
 A default, placeholder, short or low-entropy secret is replaced by a
-reference, `KEY=${KEY}` in an env file or `KEY: ${KEY}` in a compose
-`environment:`, and `--write` puts a fresh `secrets.token_urlsafe(32)` into
+reference: `KEY=${KEY}` in an env file; in a compose `environment:` mapping
+the entry is removed and the service gets `env_file: [.env.production.local]`
+(environment entries win over env_file ones, so a `${KEY}` there would hide
+the file's value). `--write` puts a fresh `secrets.token_urlsafe(32)` into
 `.env.production.local` (or `--secrets-to`), mode 0600, never into a tracked
 file and never on stdout. Unsafe: a database initialised with the old
 password keeps it, so the service and its data store must be rotated together.
@@ -11,11 +13,13 @@ rewritten: the reference would have to be assembled by hand.
 """
 from __future__ import annotations
 
+import os
 import re
+from pathlib import Path
 from typing import Any
 
 from checker.fixes import Edit, NotOffered, Proposal, Safety, Want, first_line
-from checker.fixes._yaml_edit import Replace
+from checker.fixes._yaml_edit import Append, Delete
 from checker.fixes.env import LINE
 from checker.models import Result
 
@@ -50,20 +54,26 @@ def propose(result: Result, context: Any) -> Proposal:
 
 
 def _compose(result: Result, context: Any, file: str, match: re.Match[str]) -> Proposal:
+    """The inline value leaves `environment:`; the service reads it from the secrets file through `env_file:`."""
     docs = context.data(file)
     try:
-        environment = docs[0]["services"][match["service"]]["environment"]
+        service = docs[0]["services"][match["service"]]
     except (IndexError, KeyError, TypeError):
-        raise NotOffered("the entry is not in this file (a merged override?)") from None
-    path: tuple[str | int, ...] = ("services", match["service"], "environment")
-    if match["key"]:
-        if not isinstance(environment, dict) or match["key"] not in environment:
-            raise NotOffered("the entry is not in this file")
-        key, replacement = match["key"], "${" + match["key"] + "}"
-        path += (key,)
+        raise NotOffered("the service is not in this file (a merged override?)") from None
+    environment = service.get("environment") if isinstance(service, dict) else None
+    key = match["key"]
+    if not key or not isinstance(environment, dict) or key not in environment:
+        raise NotOffered("only `KEY: value` entries of an environment mapping in this file are moved")
+    secrets_file = context.secrets_file(file)
+    reference = os.path.relpath(secrets_file, Path(file).resolve().parent)
+    env_file = service.get("env_file")
+    desired: dict[str, Any] = {"environment": {key: Delete()}}
+    if env_file is None:
+        desired["env_file"] = [reference]
+    elif isinstance(env_file, list) and all(isinstance(item, str) for item in env_file):
+        if reference not in env_file:
+            desired["env_file"] = Append([reference])
     else:
-        entry = str(environment[int(match["index"])])
-        key = entry.split("=", 1)[0]
-        replacement = f"{key}=${{{key}}}"
-        path += (int(match["index"]),)
-    return Proposal(result.rule_id, RULES[result.rule_id], file, wants=(Want(0, path, Replace(replacement)),), secrets=(key,))
+        raise NotOffered("env_file is not a list of paths")
+    want = Want(0, ("services", match["service"]), desired)
+    return Proposal(result.rule_id, RULES[result.rule_id], file, wants=(want,), secrets=(key,))
