@@ -61,7 +61,12 @@ def _write(plan: Plan, roots: Sequence[str], args: argparse.Namespace) -> int:
         keys = [key for proposal in fix.proposals for key in proposal.secrets]
         target = Path(args.secrets_to) if args.secrets_to else Path(fix.file).parent / SECRETS_FILE
         if keys:  # the values first: a reference to a value that was never written would break the service
-            written, warnings = write_secrets(target, keys)
+            try:
+                written, warnings = write_secrets(target, keys)
+            except OSError as exc:
+                print(f"preflight: not written: {fix.file}: {exc}", file=sys.stderr)
+                refused += 1
+                continue
             secrets.setdefault(target, []).extend(written)
             for warning in sorted(set(warnings) - warned):
                 print(f"preflight: warning: {warning}", file=sys.stderr)

@@ -78,7 +78,9 @@ def edits_for(lines: list[str], node: yaml.Node, desired: Any) -> list[Edit]:
         return [_replace_scalar(lines, node, desired.value)]
     if isinstance(desired, Append):
         return _prepend_items(lines, node, desired.items)
-    if not isinstance(node, yaml.MappingNode) or node.flow_style or not node.value:
+    if isinstance(node, yaml.MappingNode) and node.flow_style:
+        return [_add_to_flow_mapping(lines, node, desired)]
+    if not isinstance(node, yaml.MappingNode) or not node.value:
         raise NotOffered("the target is not a block mapping")
     edits: list[Edit] = []
     missing: dict[str, Any] = {}
@@ -97,6 +99,20 @@ def edits_for(lines: list[str], node: yaml.Node, desired: Any) -> list[Edit]:
         column = node.value[0][0].start_mark.column
         edits.append(Edit(_insertion_line(lines, node), 0, render(missing, column)))
     return edits
+
+
+def _add_to_flow_mapping(lines: list[str], node: yaml.MappingNode, desired: dict[str, Any]) -> Edit:
+    """`{cpu: 100m}` -> `{cpu: 100m, memory: 128Mi}`, on its one line; only new scalar keys."""
+    line, end = int(node.start_mark.line), int(node.end_mark.column)
+    text = lines[line]
+    present = {getattr(k, "value", None) for k, _ in node.value}
+    if node.end_mark.line != line or text[end - 1:end] != "}" or any(
+            key in present or not _is_scalar(value) for key, value in desired.items()):
+        raise NotOffered("the target is not a block mapping")
+    added = ", ".join(f"{key}: {_scalar(value)}" for key, value in desired.items())
+    inside = text[node.start_mark.column + 1:end - 1]
+    joined = (inside.rstrip() + ", " + added + (" " if inside.endswith(" ") else "")) if inside.strip() else added
+    return Edit(line, 1, [text[:node.start_mark.column + 1] + joined + text[end - 1:]])
 
 
 def _delete_key(lines: list[str], node: yaml.MappingNode, key: str) -> Edit:
