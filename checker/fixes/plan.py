@@ -105,7 +105,7 @@ def _render(file: str, proposals: list[Proposal], context: Context) -> str:
             key = (want.doc, want.path)
             groups[key] = _merge(groups[key], want.desired) if key in groups else want.desired
     if groups:
-        if any(mark in old for mark in ("\r\n", "\x85", "\u2028", "\u2029")) or "\r" in old:
+        if any(mark in old for mark in ("\x85", "\u2028", "\u2029")) or "\r" in old.replace("\r\n", ""):
             raise NotOffered("the file has line breaks other than \\n")
         nodes = context.nodes(file)
         for (doc, path), desired in groups.items():
