@@ -35,6 +35,12 @@ class Delete(NamedTuple):
     """Remove this key (written on one line) from its mapping."""
 
 
+class DeleteItems(NamedTuple):
+    """Remove these items (each a scalar on a line of its own) from a list."""
+
+    indexes: frozenset[int]
+
+
 class Commented(NamedTuple):
     """A new value written with a comment line above its key (e.g. a TODO for the reviewer)."""
 
@@ -78,6 +84,8 @@ def edits_for(lines: list[str], node: yaml.Node, desired: Any) -> list[Edit]:
         return [_replace_scalar(lines, node, desired.value)]
     if isinstance(desired, Append):
         return _prepend_items(lines, node, desired.items)
+    if isinstance(desired, DeleteItems):
+        return _delete_items(lines, node, desired.indexes)
     if isinstance(node, yaml.MappingNode) and node.flow_style:
         return [_add_to_flow_mapping(lines, node, desired)]
     if not isinstance(node, yaml.MappingNode) or not node.value:
@@ -90,7 +98,7 @@ def edits_for(lines: list[str], node: yaml.Node, desired: Any) -> list[Edit]:
             edits.append(_delete_key(lines, node, key))
         elif child is None:
             missing[key] = want
-        elif isinstance(want, (dict, Append, Replace)):
+        elif isinstance(want, (dict, Append, Replace, DeleteItems)):
             edits += edits_for(lines, child, want)
         elif not _same_scalar(child, want):
             shown = repr(child.value) if isinstance(child, yaml.ScalarNode) else "another value"
@@ -113,6 +121,20 @@ def _add_to_flow_mapping(lines: list[str], node: yaml.MappingNode, desired: dict
     inside = text[node.start_mark.column + 1:end - 1]
     joined = (inside.rstrip() + ", " + added + (" " if inside.endswith(" ") else "")) if inside.strip() else added
     return Edit(line, 1, [text[:node.start_mark.column + 1] + joined + text[end - 1:]])
+
+
+def _delete_items(lines: list[str], node: yaml.Node, indexes: frozenset[int]) -> list[Edit]:
+    if not isinstance(node, yaml.SequenceNode) or node.flow_style or len(node.value) <= len(indexes):
+        raise NotOffered("the list would be left empty, or is not a block list")
+    edits = []
+    for index in sorted(indexes):
+        item = node.value[index]
+        line = int(item.start_mark.line)
+        dash = lines[line][:item.start_mark.column].strip()
+        if not isinstance(item, yaml.ScalarNode) or item.end_mark.line != line or dash != "-":
+            raise NotOffered("the entry is not written on a line of its own")
+        edits.append(Edit(line, 1, []))
+    return edits
 
 
 def _delete_key(lines: list[str], node: yaml.MappingNode, key: str) -> Edit:
@@ -173,6 +195,8 @@ def expected(data: Any, desired: Any) -> Any:
         return expected(data, desired.value)
     if isinstance(desired, Append):
         return [_plain(item) for item in desired.items] + list(data or [])
+    if isinstance(desired, DeleteItems):
+        return [item for index, item in enumerate(data or []) if index not in desired.indexes]
     if isinstance(desired, dict):
         merged = dict(data) if isinstance(data, dict) else {}
         for key, value in desired.items():

@@ -166,6 +166,8 @@ def _merge(first: Any, second: Any) -> Any:
         return merged
     if isinstance(first, _yaml_edit.Append) and isinstance(second, _yaml_edit.Append):
         return _yaml_edit.Append(first.items + [item for item in second.items if item not in first.items])
+    if isinstance(first, _yaml_edit.DeleteItems) and isinstance(second, _yaml_edit.DeleteItems):
+        return _yaml_edit.DeleteItems(first.indexes | second.indexes)
     if first == second:
         return first
     raise NotOffered("two fixes want different values for one key")
