@@ -255,3 +255,41 @@ def test_explain_shows_fix_safety(capsys: pytest.CaptureFixture[str]) -> None:
     for rule, expected in (("SEC-101", "Fix: safe"), ("SEC-102", "Fix: unsafe"), ("SEC-500", "Fix: none")):
         assert main(["explain", rule]) == 0
         assert expected in capsys.readouterr().out
+
+
+def test_a_secret_that_a_uri_also_carries_is_not_rotated_alone(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src" / ".env.production").write_text(
+        "POSTGRES_PASSWORD=postgres\nDATABASE_URL=postgres://app:postgres@db:5432/app?sslmode=require\n")
+    repo = make_repo(tmp_path, tmp_path / "src" / ".env.production")
+    code, diff, err = run_fix(repo, capsys, "--unsafe-fixes", "--select", "SEC-001", ".")
+    assert (code, diff) == (0, "") and "rotate them together by hand" in err
+
+
+def test_no_token_opt_out_for_an_account_with_role_bindings(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    binding = ("---\napiVersion: rbac.authorization.k8s.io/v1\nkind: RoleBinding\nmetadata: {name: reader, namespace: shop}\n"
+               "roleRef: {apiGroup: rbac.authorization.k8s.io, kind: Role, name: reader}\n"
+               "subjects:\n  - kind: ServiceAccount\n    name: storefront\n    namespace: shop\n")
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src" / "app.yaml").write_text((FIXTURES / "SEC-114" / "fail-token-mounted.yaml").read_text() + binding)
+    repo = make_repo(tmp_path, tmp_path / "src" / "app.yaml")
+    code, diff, err = run_fix(repo, capsys, "--select", "SEC-114", ".")
+    assert (code, diff) == (0, "") and "has role bindings" in err
+    (repo / "app.yaml").write_text((FIXTURES / "SEC-114" / "fail-token-mounted.yaml").read_text())
+    (repo / "rbac").mkdir()
+    (repo / "rbac" / "binding.yaml").write_text(binding.removeprefix("---\n"))  # a file with no finding of its own
+    code, diff, err = run_fix(repo, capsys, "--select", "SEC-114", ".")
+    assert (code, diff) == (0, "") and "has role bindings" in err
+
+
+def test_write_outside_a_git_work_tree_needs_force(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    folder = tmp_path / "plain"
+    folder.mkdir()
+    target = folder / "nginx.conf"
+    target.write_bytes((FIXTURES / "SEC-330" / "fail-tokens-on.nginx.conf").read_bytes().rstrip(b"\n"))  # no final newline
+    code, _, err = run_fix(folder, capsys, "--write", "--select", "SEC-330", ".")
+    assert code == 1 and "not in a git work tree" in err and b"server_tokens on;" in target.read_bytes()
+    code, diff, _ = run_fix(folder, capsys, "--select", "SEC-330", ".")
+    assert "\\ No newline at end of file" in diff or not diff.rstrip("\n").endswith("}")
+    assert run_fix(folder, capsys, "--write", "--force", "--select", "SEC-330", ".")[0] == 0
+    assert b"server_tokens off;" in target.read_bytes() and not target.read_bytes().endswith(b"\n")

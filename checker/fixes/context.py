@@ -74,7 +74,11 @@ class Context:
         """Service accounts that a RoleBinding or ClusterRoleBinding in the scanned files names."""
         if self._accounts is None:
             self._accounts = set()
-            files = {r.location.file for r in self.report.results if r.location and r.location.file}
+            from checker.inputs.discover import discover
+
+            # every YAML file scanned, not only those with findings: a binding may sit in a file of its own
+            files = {c.display for c in discover(list(self.report.paths), []) if c.kind not in ("symlink", "special")}
+            files |= {r.location.file for r in self.report.results if r.location and r.location.file}
             for file in sorted(f for f in files if f.endswith((".yaml", ".yml"))):
                 try:
                     documents = self.data(file)
