@@ -293,3 +293,12 @@ def test_write_outside_a_git_work_tree_needs_force(tmp_path: Path, capsys: pytes
     assert "\\ No newline at end of file" in diff or not diff.rstrip("\n").endswith("}")
     assert run_fix(folder, capsys, "--write", "--force", "--select", "SEC-330", ".")[0] == 0
     assert b"server_tokens off;" in target.read_bytes() and not target.read_bytes().endswith(b"\n")
+
+
+def test_an_odd_shape_is_a_note_not_a_crash(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src" / "odd.yaml").write_text(MANIFEST.replace(
+        "                  ports:\n", '                  securityContext: "strict"\n                  ports:\n'))
+    repo = make_repo(tmp_path, tmp_path / "src" / "odd.yaml")
+    code, diff, err = run_fix(repo, capsys, "--unsafe-fixes", "--select", "SEC-102,SEC-109", ".")
+    assert (code, diff) == (0, "") and "SEC-102: no fix" in err and "SEC-109: no fix" in err

@@ -66,6 +66,10 @@ def make_plan(paths: Sequence[str], scan: Scanner, *, select: Sequence[str] = ()
         except NotOffered as exc:
             notes.append(f"{result.location}: {result.rule_id}: no fix: {exc}")
             continue
+        except (AttributeError, TypeError, KeyError, IndexError, ValueError) as exc:
+            # the scanned tree is untrusted: a shape no fixer expected (`securityContext: "x"`) is a note, not a crash
+            notes.append(f"{result.location}: {result.rule_id}: no fix: unexpected input ({type(exc).__name__})")
+            continue
         by_file.setdefault(proposal.file, []).append((proposal, result))
     fixes = {file: _build(file, pairs, context, notes) for file, pairs in sorted(by_file.items())}
     for _round in range(3):
