@@ -146,6 +146,19 @@ def _keygen_arguments(keygen: argparse.ArgumentParser) -> None:
                         help="writes PREFIX.key (private) and PREFIX.pub")
 
 
+def _fix_arguments(fix: argparse.ArgumentParser) -> None:
+    fix.add_argument("paths", nargs="*", default=None, metavar="PATH", help="files and folders (default: .)")
+    fix.add_argument("--select", type=_csv, action="extend", default=[], metavar="ID,...", help="fix only these rules")
+    mode = fix.add_mutually_exclusive_group()
+    mode.add_argument("--diff", action="store_true", help="print the unified diff and change nothing (the default)")
+    mode.add_argument("--write", action="store_true", help="apply the fixes in place")
+    fix.add_argument("--unsafe-fixes", action="store_true", help="also fixes a reviewer must judge")
+    fix.add_argument("--force", action="store_true", help="--write: also files with uncommitted changes")
+    fix.add_argument("--secrets-to", metavar="FILE", help="generated secrets go here (default: .env.production.local beside the file)")
+    fix.add_argument("--env", choices=["development", "staging", "production"])
+    fix.add_argument("--exclude", action="append", default=[], metavar="GLOB")
+
+
 def _init_arguments(parser: argparse.ArgumentParser) -> None:
     pass  # no options
 
@@ -170,6 +183,7 @@ SUBCOMMANDS: dict[str, tuple[str, Callable[[argparse.ArgumentParser], None]]] = 
     "keygen": ("make an Ed25519 key pair for signing evidence", _keygen_arguments),
     "init": ("write a commented starter .preflight.yaml", _init_arguments),
     "merge": ("combine JSON reports (e.g. the shards of a fleet scan) into one", _merge_arguments),
+    "fix": ("print (or --write) checked, minimal fixes for what a tool can safely fix", _fix_arguments),
 }
 
 
@@ -185,6 +199,7 @@ COMMANDS = {
     "keygen": "checker.commands.keygen:run_keygen",
     "init": "checker.commands.init:run_init",
     "merge": "checker.commands.merge:run_merge",
+    "fix": "checker.commands.fix:run_fix",
 }
 
 

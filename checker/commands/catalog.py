@@ -32,9 +32,11 @@ def run_rules(args: argparse.Namespace) -> int:
         key=lambda r: (_checklist_order(r.checklist), _id_order(r.id)),
     )
     if args.format == "json":
+        from checker.fixes import safety_of
+
         payload = {
             "rules_sha256": rule_set.sha256,
-            "rules": [{field: getattr(rule, field) for field in CATALOG_FIELDS} for rule in rules],
+            "rules": [{**{field: getattr(rule, field) for field in CATALOG_FIELDS}, "fix": safety_of(rule.id)} for rule in rules],
         }
         sys.stdout.write(json.dumps(payload, indent=2) + "\n")
         return 0

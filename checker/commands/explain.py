@@ -31,6 +31,7 @@ def run_explain(args: argparse.Namespace) -> int:
     if rule.examples and rule.examples.fail:
         lines += ["", "## Example", _indent(rule.examples.fail)]
     lines += ["", "## Use instead", rule.remediation.strip()]
+    lines += ["", f"Fix: {_fix_line(rule.id)}"]
     if rule.examples and rule.examples.pass_:
         lines += ["", _indent(rule.examples.pass_)]
     if rule.limitations:
@@ -47,6 +48,14 @@ def run_explain(args: argparse.Namespace) -> int:
     lines += ["", f"Defined in {_where(rule.source, rule.id)}"]
     sys.stdout.write("\n".join(lines) + "\n")
     return 0
+
+
+def _fix_line(rule_id: str) -> str:
+    from checker.fixes import safety_of
+
+    safety = safety_of(rule_id)
+    return {"safe": "safe (`preflight fix --write` applies it)",
+            "unsafe": "unsafe (`preflight fix --unsafe-fixes` shows it; a reviewer decides)"}.get(safety, "none")
 
 
 def _where(source: str, rule_id: str) -> str:
