@@ -99,5 +99,5 @@ def test_every_yaml_reader_refuses_it_with_file_and_line(repo: Path, place: str,
 
 def test_the_pre_commit_hook_command_line_refuses_it(repo: Path) -> None:
     (repo / "bomb.yaml").write_text(merge_key_bomb())
-    code, out = _quick("scan", "--per-file", "--quiet", "--fail-on", "medium", "bomb.yaml", ".env", cwd=repo)  # the hook
+    code, out = _quick("scan", "--per-file", "--fail-on", "medium", "bomb.yaml", ".env", cwd=repo)  # the hook
     assert "alias bomb" in out and "bomb.yaml" in out and "Traceback" not in out
