@@ -13,6 +13,8 @@ import struct
 import threading
 from typing import Any
 
+from _recorder import LoopbackServer
+
 
 def _suites_and_version(hello: bytes) -> tuple[int, list[int]]:
     body = hello[5 + 4:]
@@ -29,24 +31,11 @@ def server_hello(version: int, suite: int) -> bytes:
     return b"\x16" + struct.pack(">HH", version, len(handshake)) + handshake
 
 
-class LegacyServer:
+class LegacyServer(LoopbackServer):
     def __init__(self, backend_port: int, accepts: set[int], sslv3: bool = False) -> None:
         self.backend_port, self.accepts, self.sslv3 = backend_port, accepts, sslv3
         self.answered: list[int] = []  # suites chosen in a ServerHello of ours
-        self._listener = socket.create_server(("127.0.0.1", 0))
-        self._listener.settimeout(0.1)
-        self.port = int(self._listener.getsockname()[1])
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._serve, daemon=True)
-
-    def __enter__(self) -> LegacyServer:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: Any) -> None:
-        self._stop.set()
-        self._thread.join(5)
-        self._listener.close()
+        super().__init__(accept_timeout=0.1)
 
     def _serve(self) -> None:
         while not self._stop.is_set():

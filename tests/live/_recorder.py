@@ -10,19 +10,17 @@ import threading
 from typing import Any
 
 
-class Recorder:
-    def __init__(self, upstream_port: int) -> None:
-        self.upstream_port = upstream_port
-        self.streams: list[bytearray] = []  # what each client sent, one per connection
-        self.connections = 0
+class LoopbackServer:
+    """A listening socket on 127.0.0.1 served by one thread while the `with` block runs; `_serve` is the loop."""
+
+    def __init__(self, accept_timeout: float = 0.2) -> None:
         self._listener = socket.create_server(("127.0.0.1", 0))
-        self._listener.settimeout(0.2)
+        self._listener.settimeout(accept_timeout)
         self.port = int(self._listener.getsockname()[1])
         self._stop = threading.Event()
-        self._lock = threading.Lock()
         self._thread = threading.Thread(target=self._serve, daemon=True)
 
-    def __enter__(self) -> Recorder:
+    def __enter__(self) -> Any:
         self._thread.start()
         return self
 
@@ -30,6 +28,18 @@ class Recorder:
         self._stop.set()
         self._thread.join(timeout=5)
         self._listener.close()
+
+    def _serve(self) -> None:
+        raise NotImplementedError
+
+
+class Recorder(LoopbackServer):
+    def __init__(self, upstream_port: int) -> None:
+        self.upstream_port = upstream_port
+        self.streams: list[bytearray] = []  # what each client sent, one per connection
+        self.connections = 0
+        self._lock = threading.Lock()
+        super().__init__()
 
     def _serve(self) -> None:
         while not self._stop.is_set():
@@ -67,25 +77,12 @@ class Recorder:
                     pass
 
 
-class Listener:
+class Listener(LoopbackServer):
     """A port that counts the connections made to it and answers nothing."""
 
     def __init__(self) -> None:
         self.connections = 0
-        self._listener = socket.create_server(("127.0.0.1", 0))
-        self._listener.settimeout(0.2)
-        self.port = int(self._listener.getsockname()[1])
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._serve, daemon=True)
-
-    def __enter__(self) -> Listener:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: Any) -> None:
-        self._stop.set()
-        self._thread.join(timeout=5)
-        self._listener.close()
+        super().__init__()
 
     def _serve(self) -> None:
         while not self._stop.is_set():
