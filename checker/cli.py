@@ -131,6 +131,8 @@ def _evidence_arguments(evidence: argparse.ArgumentParser) -> None:
     evidence.add_argument("--endpoint", action="append", default=[], metavar="URL")
     evidence.add_argument("--docker", action="store_true", help="also inspect the running containers of a Docker host")
     evidence.add_argument("--docker-host", metavar="URL", help="the Docker API for --docker (implies it)")
+    evidence.add_argument("-f", "--format", choices=["html", "pdf"], action="append", default=[],
+                          help="report.html is always written; -f pdf adds report.pdf (headless Chromium)")
 
 
 def _verify_arguments(verify: argparse.ArgumentParser) -> None:

@@ -12,7 +12,7 @@ def run_evidence(args: argparse.Namespace) -> int:
     request = Request(
         paths=list(args.paths), framework=args.framework, output=Path(args.output), config=load_config(args.config),
         live=args.live, endpoints=list(args.endpoint), sign_key=Path(args.sign) if args.sign else None,
-        docker=args.docker, docker_host=args.docker_host,
+        docker=args.docker, docker_host=args.docker_host, pdf="pdf" in getattr(args, "format", []),
     )
     written = build(request)
     for note in written.notes:
