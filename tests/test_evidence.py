@@ -75,8 +75,12 @@ def test_bundle_layout(built: tuple[Path, Path, Path]) -> None:
     assert "attestations/docs/restore.md" in files
     evidence = [f for f in files if f.startswith("evidence/")]
     assert evidence and all(f.endswith(".json") for f in evidence)
-    record = json.loads((plain / evidence[0]).read_text())
-    assert evidence[0] == f"evidence/{record['rule_id']}-{record['fingerprint']}.json"
+    for name in evidence:
+        record = json.loads((plain / name).read_text())
+        if name.startswith("evidence/results/"):
+            assert name == f"evidence/results/{record['rule_id']}-{record['fingerprint']}.json"
+        else:
+            assert name == f"evidence/passes/{record['rule_id']}.json" and record["verdict"] == "pass"
     report = json.loads((plain / "report.json").read_text())
     assert any(r["status"] == "fail" for r in report["results"])
     scope = json.loads((plain / "scope.json").read_text())

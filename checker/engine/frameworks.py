@@ -26,6 +26,7 @@ class Control(NamedTuple):
     id: str
     title: str
     description: str
+    cannot_show: str = ""  # what no configuration scan can establish for this control (shown in the report)
 
 
 class Catalog(NamedTuple):
@@ -51,7 +52,8 @@ def catalog(key: str) -> Catalog:
     path = frameworks_dir() / FRAMEWORKS[key]
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
-        controls = tuple(Control(str(c["id"]), str(c["title"]), str(c["description"])) for c in data["controls"])
+        controls = tuple(Control(str(c["id"]), str(c["title"]), str(c["description"]), str(c.get("cannot_show") or ""))
+                         for c in data["controls"])
         return Catalog(key, str(data.get("name", key)), controls)
     except (OSError, yaml.YAMLError, KeyError, TypeError) as exc:
         raise RuleFileError(f"{path}: invalid compliance catalog ({exc})") from None

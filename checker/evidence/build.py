@@ -153,14 +153,17 @@ def _write_json(path: Path, data: Any) -> None:
 def write_pdf(report: Report, out: Path, request: Request, signer: str | None, options: dict[str, Any]) -> None:
     """report.pdf: the same page, printed with a cover naming the content digest (see records.content_digest)."""
     from checker.reporters import html
-    from checker.reporters.pdf import html_to_pdf
+    from checker.reporters.pdf import PdfError, html_to_pdf
 
     cover = html.Cover(
         title=f"{request.framework.upper()} evidence", scope=list(request.paths),
         period=f"{report.started_at} to {report.finished_at} (point in time)", tool_version=__version__,
         bundle_hash=records.content_digest(out), signer=signer)
     page = html.render(report, cover=cover, print_mode=True, **options)
-    html_to_pdf(page, out / PDF)
+    try:
+        html_to_pdf(page, out / PDF)
+    except PdfError as exc:  # asked for with -f pdf: no silent bundle without it
+        raise UsageError(f"{out / PDF}: {exc}; the bundle in {out} is incomplete (no manifest)") from None
 
 
 def write_html(report: Report, out: Path, **options: Any) -> list[str]:

@@ -47,6 +47,7 @@ class ControlRow:
     exceptions: list[Result]
     attestations: list[dict[str, Any]]
     note: str = ""
+    cannot_show: str = ""  # from the catalog: what no configuration scan establishes for this control
 
     def counts(self) -> dict[str, int]:
         total: dict[str, int] = {}
@@ -110,7 +111,7 @@ def build_view(framework: str, rules: Iterable[Rule], results: list[Result],
                 attestations += [_attestation(r) for r in judged if r.status == "pass"]
         status, note = _status(mapped, rows, exceptions, attestations)
         controls.append(ControlRow(control.id, control.title, control.description, status, rows, not_applicable,
-                                   exceptions, attestations, note))
+                                   exceptions, attestations, note, control.cannot_show))
     return FrameworkView(cat.key, cat.name, controls)
 
 

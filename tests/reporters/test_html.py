@@ -72,9 +72,12 @@ class Page(HTMLParser):
         super().__init__()
         self.tags: list[tuple[str, dict[str, str | None]]] = []
         self.sections: dict[str, str] = {}
-        self.controls: dict[str, str] = {}
+        self.controls: dict[str, str] = {}  # the controls summary table: one row per control
+        self.details: dict[str, str] = {}  # each control's evidence block
         self._section: str | None = None
         self._control: str | None = None
+        self._detail: str | None = None
+        self._depth = 0
         self.feed(text)
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
@@ -87,18 +90,32 @@ class Page(HTMLParser):
         if tag == "tr" and attributes.get("data-control"):
             self._control = attributes["data-control"]
             self.controls[self._control] = ""
+        if tag == "div":
+            if self._detail is not None:
+                self._depth += 1
+            elif attributes.get("data-control-detail"):
+                self._detail = attributes["data-control-detail"]
+                self.details[self._detail] = ""
+                self._depth = 0
 
     def handle_endtag(self, tag: str) -> None:
         if tag == "section":
             self._section = None
         if tag == "tr":
             self._control = None
+        if tag == "div" and self._detail is not None:
+            if self._depth == 0:
+                self._detail = None
+            else:
+                self._depth -= 1
 
     def handle_data(self, data: str) -> None:
         if self._section is not None:
             self.sections[self._section] += data
         if self._control is not None:
             self.controls[self._control] += data
+        if self._detail is not None:
+            self.details[self._detail] += data
 
 
 def squash(text: str) -> str:
@@ -115,7 +132,9 @@ def test_header_has_version_rules_hash_time_environment_and_score(page: str, rep
     assert report.tool.rules_sha256[:16] in page and report.started_at in page
     assert "inferred per file (default production)" in page
     assert f"{report.summary.score}/100" in squash(page) and f"grade {report.summary.grade}" in page
-    assert [t for t, _ in parsed.tags].count("section") == 6
+    assert [t for t, _ in parsed.tags].count("section") == 8
+    assert [a.get("href") for t, a in parsed.tags if t == "a" and a.get("href", "").startswith("#")][:5] == [
+        "#summary", "#controls-summary", "#failures", "#passes", "#not-in-scope"]  # the navigation bar
 
 
 def test_summary_table_counts_every_status_per_checklist(page: str, report: Report):
@@ -127,7 +146,8 @@ def test_summary_table_counts_every_status_per_checklist(page: str, report: Repo
 
 def test_failures_come_first_with_location_masked_value_and_remediation(page: str):
     sections = list(Page(page).sections)
-    assert sections.index("failures") < sections.index("compliance") < sections.index("passes")
+    assert sections.index("summary") < sections.index("controls-summary") < sections.index("failures") \
+        < sections.index("passes") < sections.index("not-in-scope")
     failures = squash(Page(page).sections["failures"])
     assert "SEC-001 weak-secret" in failures or "SEC-001" in failures
     assert re.search(r"\.env:2:1 .*SECRET_KEY is a known default or weak value", failures)
@@ -156,25 +176,73 @@ def test_waived_finding_lists_its_reason(page: str):
 
 def test_compliance_view_lists_every_control_its_rules_and_the_gaps(page: str, report: Report):
     controls = {k: squash(v) for k, v in Page(page).controls.items()}
+    details = {k: squash(v) for k, v in Page(page).details.items()}
     for key in ("soc2", "gdpr"):
         for control in catalog(key).controls:
             assert control.id in controls and control.title in controls[control.id]
+            assert control.description in details[control.id]
     rules = load_rules().rules
     mapped = {rule.id for rule in rules if "CC6.6" in rule.compliance.get("soc2", [])}
-    assert "SEC-020" in mapped and "SEC-020" in controls["CC6.6"]
-    cc66 = next(c for c in catalog("soc2").controls if c.id == "CC6.6")
-    assert controls["CC6.6"].startswith(f"CC6.6 {cc66.title} {cc66.description} fail ")
-    assert re.search(r"fail SEC-020 .*\d+ result\(s\), \d+ with evidence", controls["CC6.6"])
-    # no rule maps to incident response or breach notification: gaps, to attest by hand
-    for gap in ("CC7.4", "Art. 33"):
-        assert "gap No automated rule: attest manually." in controls[gap]
+    assert "SEC-020" in mapped and "SEC-020 Database and cache ports" in details["CC6.6"]
+    assert controls["CC6.6"].startswith("CC6.6 Boundary protection exceptions ")
+    assert re.search(r"SEC-020 .* fail 1", details["CC6.6"])
+    assert re.search(r"fail SEC-020 \S*compose\.yaml:6:\d+ \(services\.db\.ports\[0\]\)",
+                     details["CC6.6"].split("Open exceptions:")[1])
+    # rules that judged nothing here are one line, not rows
+    na = details["CC6.6"].split("Not applicable to this scope:")[1]
+    assert "SEC-020" not in na and len(re.findall(r"\b[A-Z]+-\d{3}\b", na)) >= 5
+    assert "skip" not in " ".join(controls.values()).split() and "skip" not in " ".join(details.values()).split()
+    # no rule maps to incident response: a gap, to attest by hand
+    assert "gap" in controls["CC7.4"].split()
+    assert "gap: no automated rule and no attestation" in details["CC7.4"]
     assert "gap" not in controls["CC6.6"].split()
 
 
-def test_control_mapped_only_to_attestations_is_a_gap_that_names_them(page: str):
-    controls = {k: squash(v) for k, v in Page(page).controls.items()}
-    attested_only = [k for k, v in controls.items() if "No automated rule" in v and "attestation" in v]
-    assert attested_only  # e.g. Art. 30, whose only rule is an attested item
+def test_a_control_is_never_a_gap_with_rules_in_scope(page: str):
+    """Was: "gap: no automated rule" printed next to the rules listed under the control."""
+    details = {k: squash(v) for k, v in Page(page).details.items()}
+    gaps = [control for control, text in details.items() if "gap:" in text]
+    assert "Art. 32(1)(d)" in gaps  # only BAK-030, an attestation nobody has made yet
+    assert "attest it with BAK-030" in details["Art. 32(1)(d)"]
+    for control in gaps:
+        assert "RULE RESULTS EVIDENCE" not in details[control].upper(), control
+    rules = load_rules().rules
+    for control, text in details.items():
+        automated = [r for r in rules if r.probe != "attestation" and any(control in ids for ids in r.compliance.values())]
+        if any(f"{r.id} {r.title}" in text.split("Not applicable")[0] for r in automated):
+            assert control not in gaps
+
+
+def test_attested_control_names_who_when_evidence_and_expiry(page: str):
+    a13 = squash(Page(page).details["A1.3"])
+    assert "operating" in a13.split()
+    assert re.search(r"BAK-020: by Jonas Berg <jonas.berg@example.com> on 2026-09-14, evidence "
+                     r"https://wiki.example.com/ops/shop-recovery, expires \d{4}-\d\d-\d\d", a13)
+
+
+def test_one_framework_renders_that_framework_only(report: Report):
+    text = get_reporter("html").render(report, framework="soc2")
+    parsed = Page(text)
+    assert set(parsed.controls) == {c.id for c in catalog("soc2").controls}
+    assert "GDPR" not in text and "General Data Protection" not in text and "Art. 32" not in text
+
+
+def test_gdpr_controls_say_what_a_scan_cannot_show(report: Report):
+    details = {k: squash(v) for k, v in Page(get_reporter("html").render(report, framework="gdpr")).details.items()}
+    assert set(details) == {c.id for c in catalog("gdpr").controls}
+    for control in catalog("gdpr").controls:
+        assert f"What a scan cannot show: {control.cannot_show}" in details[control.id]
+
+
+def test_trend_line_is_an_inline_svg_of_failures_per_run(report: Report):
+    history = [("2026-06-01", 9), ("2026-06-02", 4), ("2026-06-03", 0)]
+    text = get_reporter("html").render(report, history=history)
+    svg = re.search(r"<svg class=\"trend\".*?</svg>", text, re.S)
+    assert svg and "2026-06-01" in svg.group(0) and "2026-06-03" in svg.group(0)
+    points = re.search(r'<polyline points="([^"]+)"', svg.group(0)).group(1).split()
+    ys = [float(p.split(",")[1]) for p in points]
+    assert len(ys) == 3 and ys[0] < ys[1] < ys[2]  # more failures is higher up (smaller y)
+    assert "<svg" not in get_reporter("html").render(report)  # no history: no trend
 
 
 def test_everything_is_escaped(report: Report):
@@ -201,8 +269,8 @@ def test_page_is_self_contained(page: str, report: Report):
         for name in ("src", "srcset", "data", "action", "poster"):
             assert name not in attributes, (tag, attributes)
         href = attributes.get("href")
-        if href is not None:
-            assert tag == "a" and href in allowed, (tag, href)
+        if href is not None:  # a rule's own links, or anchors inside the page
+            assert tag == "a" and (href in allowed or re.fullmatch(r"#[\w-]+", href)), (tag, href)
     assert not re.search(r"@import|url\(|@font-face", page)
 
 
