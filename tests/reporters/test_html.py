@@ -351,3 +351,15 @@ def test_headless_chromium_draws_the_page(page: str, tmp_path: Path):
     header = rows[10]
     step = len(header) // width
     assert header[40 * step:40 * step + 3] == bytes.fromhex("101828")  # the dark header band was painted
+
+
+def test_waived_exception_shows_its_approver_and_expiry_under_the_control(report: Report):
+    data = report.to_dict()
+    waived = next(r for r in data["results"] if r["waiver"] and r["rule_id"] == "SEC-001")
+    waived["waiver"].update(by="Ana Audit <ana@example.com>", until="2027-01-31")
+    text = get_reporter("html").render(Report.from_json(json.dumps(data)), framework="soc2")
+    cc61 = squash(Page(text).details["CC6.1"])
+    assert "exceptions" in cc61.split()
+    exceptions = cc61.split("Open exceptions:")[1]
+    assert re.search(r"waived SEC-001 \S*\.env:4:1 \(DB_PASSWORD\) .*waived \(inline\): rotated at deploy time by the "
+                     r"vault agent; approved by Ana Audit <ana@example.com>, expires 2027-01-31", exceptions)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import os
 import random
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -212,6 +213,18 @@ def test_no_canary_in_any_file_of_the_evidence_bundle(planted: Path, tmp_path: P
     leaked = {str(p.relative_to(bundle)): leaks(p.read_bytes()) for p in files}
     assert {name: found for name, found in leaked.items() if found} == {}
     assert not leaks(done.stdout + done.stderr)
+
+
+@pytest.mark.skipif(not (shutil.which("pdftotext") and shutil.which("/usr/bin/chromium")),
+                    reason="needs chromium and pdftotext (poppler-utils)")
+def test_no_canary_in_the_text_of_the_bundle_pdf(planted: Path, tmp_path: Path) -> None:
+    """The PDF's streams are compressed, so its bytes prove nothing: its extracted text is checked."""
+    bundle = tmp_path / "bundle"
+    done = run("evidence", str(planted), "--framework", "soc2", "-f", "pdf", "-o", str(bundle))
+    assert done.returncode in (0, 1), done.stderr
+    text = subprocess.run(["pdftotext", str(bundle / "report.pdf"), "-"], capture_output=True, check=True).stdout
+    assert b"chars)" in text  # masked values were printed ...
+    assert leaks(text.replace(b"\n", b"")) == [] and leaks(text) == []  # ... and no secret (lines joined too)
 
 
 def test_no_canary_in_the_baseline_file(planted: Path, tmp_path: Path) -> None:
