@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from checker.reporters.pdf import PdfError, html_to_pdf, with_csp
-from pages import ink, needs_chromium, needs_pdftoppm, pdf_pages
+from reporters.pages import ink, needs_chromium, needs_pdftoppm, pdf_pages
 
 THREE_PAGES = """<!DOCTYPE html><html><head><meta charset="utf-8"><title>t</title>
 <style>@page { size: A4; margin: 15mm } h1 { font-size: 40px } .page { break-after: page; }
