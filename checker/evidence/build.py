@@ -104,6 +104,8 @@ def run_scan(request: Request) -> Report:
 def build(request: Request) -> Written:
     check_output(request.output, request.paths)
     key = signing.load_private(request.sign_key) if request.sign_key is not None else None  # fails before the scan
+    if request.pdf:
+        _check_pdf_renderer()  # likewise: no half-built bundle for want of a browser
     started = utc_now()
     report = active_redactor().report(run_scan(request))  # waivers came after the scan's own masking
     out = request.output
@@ -148,6 +150,15 @@ def _write(path: Path, data: bytes) -> None:
 def _write_json(path: Path, data: Any) -> None:
     text = json.dumps(mask_data(data), indent=2, ensure_ascii=False, default=str)  # scope.json names --endpoint URLs
     _write(path, (text + "\n").encode("utf-8"))
+
+
+def _check_pdf_renderer() -> None:
+    from checker.reporters.pdf import PdfError, find_chromium
+
+    try:
+        find_chromium()
+    except PdfError as exc:
+        raise UsageError(f"-f pdf: {exc}") from None
 
 
 def write_pdf(report: Report, out: Path, request: Request, signer: str | None, options: dict[str, Any]) -> None:

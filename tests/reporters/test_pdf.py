@@ -90,3 +90,15 @@ def test_a_timeout_is_a_pdf_error_and_leaves_no_file(tmp_path: Path):
     with pytest.raises(PdfError, match="did not finish"):
         html_to_pdf(THREE_PAGES, tmp_path / "late.pdf", timeout=0.05)
     assert not (tmp_path / "late.pdf").exists()
+
+
+def test_evidence_pdf_without_a_browser_is_refused_before_anything_is_written(tmp_path: Path):
+    from helpers import preflight
+
+    project = tmp_path / "proj"
+    project.mkdir()
+    (project / ".env").write_text("DEBUG=true\n")
+    done = preflight("evidence", str(project), "--framework", "soc2", "-f", "pdf", "-o", str(tmp_path / "out"),
+                     env={"PREFLIGHT_CHROMIUM": str(tmp_path / "no-such-browser")})
+    assert done.returncode == 2 and "-f pdf: no Chromium found" in done.stderr
+    assert not (tmp_path / "out").exists()
