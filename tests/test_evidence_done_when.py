@@ -84,6 +84,9 @@ def test_scope_lists_what_was_in_scope_and_what_not(bundle: tuple[Path, Path]):
     assert "BAK-100" in not_applicable and not_applicable["BAK-100"] == ["no Kubernetes database workload in scope"]
     assert not set(not_applicable) & set(scope["in_scope"]["rules"])
     assert [c["id"] for c in scope["controls"]] == [c.id for c in catalog("soc2").controls]
+    status = {c["id"]: c["status"] for c in scope["controls"]}
+    assert scope["gaps"] == [c for c, s in status.items() if s == "gap"] and "CC7.4" in scope["gaps"]
+    assert status["CC6.6"] == "exceptions" and status["A1.3"] == "operating"
 
 
 def test_the_page_shows_soc2_only_and_no_skip_rows(bundle: tuple[Path, Path]):

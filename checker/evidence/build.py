@@ -276,6 +276,14 @@ def build_scope(request: Request, report: Report) -> dict[str, Any]:
     rule_set = load_rules(config.rules)
     notes: list[str] = []
     controls, catalog_used = framework_controls(request.framework, rule_set.rules)
+    if catalog_used:  # each control's status as the controls view judges it (checker/evidence/controls.py)
+        from checker.evidence.controls import build_view
+
+        judged = {c.id: c for c in build_view(request.framework, rule_set.rules, report.results).controls}
+        for control in controls:
+            if control["id"] in judged:
+                row = judged[control["id"]]
+                control.update(status=row.status, counts=row.counts(), not_applicable=row.not_applicable)
     if not catalog_used:
         notes.append(f"scope: no control catalog for {request.framework}; controls derived from the rules' compliance mappings")
     urls = sorted({r.location.url for r in report.results if r.location and r.location.url})
@@ -300,7 +308,7 @@ def build_scope(request: Request, report: Report) -> dict[str, Any]:
                         if r.rule_id == "PF-INPUT" and r.status == "skip"],
         "not_applicable": _not_applicable(report),
         "controls": controls,
-        "gaps": [c["id"] for c in controls if not c["rules"]],
+        "gaps": [c["id"] for c in controls if c.get("status", "gap" if not c["rules"] else None) == "gap"],
         "control_catalog": "checker.engine.frameworks" if catalog_used else None,
         "_notes": notes,
     }
