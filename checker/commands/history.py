@@ -16,13 +16,14 @@ import argparse
 import datetime as dt
 import os
 from pathlib import Path
-
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from typing import TYPE_CHECKING
 
 from checker import __version__
 from checker.errors import PreflightError, UsageError
-from checker.evidence import signing
 from checker.history import clock
+
+if TYPE_CHECKING:  # `preflight --help` defines these options: it must not import cryptography
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 DEFAULT_STORE = "preflight-history.sqlite"
 
@@ -54,6 +55,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def trusted_keys(args: argparse.Namespace) -> tuple[list[Ed25519PublicKey], set[str]]:
+    from checker.evidence import signing
+
     keys = [signing.load_public(Path(path)) for path in args.public_key]
     pinned: set[str] = set()
     if args.config:
@@ -64,6 +67,7 @@ def trusted_keys(args: argparse.Namespace) -> tuple[list[Ed25519PublicKey], set[
 
 
 def run_history(args: argparse.Namespace) -> int:
+    from checker.evidence import signing
     from checker.history.store import open_store
 
     keys, pinned = trusted_keys(args)
@@ -115,6 +119,7 @@ def _verify(store: object, keys: list[Ed25519PublicKey], pinned: set[str]) -> in
 
 def _report(args: argparse.Namespace, store: object, keys: list[Ed25519PublicKey], pinned: set[str],
             since: dt.date, until: dt.date, moment: dt.datetime, sign_key: Ed25519PrivateKey) -> int:
+    from checker.evidence import signing
     from checker.history import output, period
     from checker.history.integrity import check_store
     from checker.history.store import Store
