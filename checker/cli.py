@@ -134,6 +134,8 @@ def _evidence_arguments(evidence: argparse.ArgumentParser) -> None:
     evidence.add_argument("--history", metavar="DB", help="also record the run in this history: a SQLite file or a "
                           "postgresql:// URL (needs --sign; see `preflight history`)")
     evidence.add_argument("--now", help=argparse.SUPPRESS)  # tests: the scan's clock (checker/history/clock.py)
+    evidence.add_argument("-f", "--format", choices=["html", "pdf"], action="append", default=[],
+                          help="report.html is always written; -f pdf adds report.pdf (headless Chromium)")
 
 
 def _verify_arguments(verify: argparse.ArgumentParser) -> None:

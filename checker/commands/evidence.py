@@ -30,13 +30,14 @@ def run_evidence(args: argparse.Namespace) -> int:
     request = Request(
         paths=list(args.paths), framework=args.framework, output=Path(args.output), config=load_config(args.config),
         live=args.live, endpoints=list(args.endpoint), sign_key=Path(args.sign) if args.sign else None,
-        docker=args.docker, docker_host=args.docker_host, now=now,
+        docker=args.docker, docker_host=args.docker_host, now=now, pdf="pdf" in getattr(args, "format", []),
     )
     store = None
     if history:
         from checker.history.store import open_store
 
         store = open_store(history)  # a wrong URL or password fails before the scan, not after it
+        request.history = earlier_trend(store, args.framework)
     try:
         written = build(request)
         for note in written.notes:
@@ -56,3 +57,13 @@ def run_evidence(args: argparse.Namespace) -> int:
         if store is not None:
             store.close()
     return 0
+
+
+def earlier_trend(store: object, framework: str) -> list[tuple[str, int]]:
+    """(scan time, failures) of the runs already recorded for this framework: the HTML's trend line."""
+    from checker.history.period import Run, trend
+    from checker.history.store import Store
+
+    assert isinstance(store, Store)
+    runs = [Run(run, store.results(run.seq)) for run in store.runs(framework)]
+    return [(point.scanned_at, point.failures) for point in trend(runs)]

@@ -138,6 +138,7 @@ def _report(args: argparse.Namespace, store: object, keys: list[Ed25519PublicKey
         "format": output.FORMAT, "format_version": 1, "generated_at": clock.stamp(moment),
         "tool": {"name": "preflight", "version": __version__}, "store": store.label,
         "chain_head": {"seq": head.seq if head else 0, "digest": head.digest if head else None},
+        "signed_by": signing.fingerprint(sign_key.public_key()),
         **body,
     }
     written = output.write(Path(args.output), report, sign_key, args.format)

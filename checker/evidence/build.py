@@ -3,7 +3,9 @@
     DIR/
       report.json            the full Report
       report.html            when the HTML reporter is installed (else noted in the manifest)
-      evidence/<RULE>-<fingerprint>.json   one per result that carries evidence (already masked)
+      report.pdf             with -f pdf: the same page printed, with a cover (see reporters/pdf.py)
+      evidence/results/<RULE>-<fingerprint>.json   one record per fail, error, waived or manual result
+      evidence/passes/<RULE>.json                  one population per rule: N examined, N passed, which
       attestations/...       the attestation files used, and the evidence files they name inside the scanned tree
       scope.json             what was scanned, for which framework, and the controls with their rules
       tool.json              preflight and Python versions, rules sha256, UTC start/end
@@ -11,8 +13,6 @@
       manifest.sig, signer.pub   with --sign (see signing.py)
 """
 from __future__ import annotations
-
-import dataclasses
 
 import datetime as dt
 import json
@@ -24,16 +24,16 @@ from typing import Any
 
 from checker import __version__, safe_write
 from checker.config import Config
-from checker.engine.fingerprint import fingerprint
 from checker.engine.redact import active as active_redactor, mask_data
 from checker.engine.rules import Rule, load_rules
 from checker.errors import UsageError
 from checker.evidence import manifest as manifest_file
-from checker.evidence import signing
+from checker.evidence import records, signing
 from checker.inputs import attestations as attestation_files
 from checker.models import Report, Result
 
 WAIVER_NAMES = (".preflight/waivers.yaml", ".preflight/waivers.yml")
+PDF = records.PRINTED
 
 
 @dataclass
@@ -48,6 +48,8 @@ class Request:
     docker_host: str | None = None  # --docker-host; with `docker` (or the config's), running containers too
     docker: bool = False
     now: dt.datetime | None = None  # the hidden --now of tests (history/clock.py): the scan's clock and "today"
+    pdf: bool = False  # -f pdf: also report.pdf, printed from report.html by headless Chromium
+    history: list[tuple[str, int]] | None = None  # (date, failures) per earlier run: the HTML's trend line
 
 
 @dataclass
@@ -116,8 +118,13 @@ def build(request: Request) -> Written:
     safe_write.make_folder(out)
     notes: list[str] = []
     _write(out / "report.json", (report.to_json() + "\n").encode("utf-8"))
-    notes += write_html(report, out)
-    write_evidence(report, out / "evidence")
+    rules = {rule.id: rule for rule in load_rules(request.config.rules).rules}
+    index = write_evidence(report, out, rules, _scanned_roots(request.paths), request.framework)
+    trend = None if request.history is None else [  # the earlier recorded runs, then this one
+        *request.history, (report.started_at, sum(r.status == "fail" for r in report.results))]
+    html_options: dict[str, Any] = {"rules": rules.values(), "framework": request.framework, "evidence": index,
+                                    "history": trend}
+    notes += write_html(report, out, **html_options)
     notes += copy_attestations(request, out / "attestations")
     scope = build_scope(request, report)
     notes += scope.pop("_notes")
@@ -130,13 +137,16 @@ def build(request: Request) -> Written:
         "started_at": started, "finished_at": _stamp(request.now) if request.now else utc_now(),
         "clock": "--now" if request.now else "system",
     })
+    signer_print = signing.fingerprint(key.public_key()) if key is not None else None
+    if request.pdf:  # printed last, so its cover can name the digest of everything else in the bundle
+        write_pdf(report, out, request, signer_print, html_options)
     raw = manifest_file.build_manifest(out, notes)
     _write(out / manifest_file.MANIFEST, raw)
     signer = None
     if key is not None:
         _write(out / manifest_file.SIGNATURE, signing.sign(key, raw))
         _write(out / manifest_file.SIGNER, signing.public_pem(key.public_key()))
-        signer = signing.fingerprint(key.public_key())
+        signer = signer_print
     return Written(out, len(manifest_file.bundle_files(out)), notes, signer)
 
 
@@ -151,7 +161,20 @@ def _write_json(path: Path, data: Any) -> None:
     _write(path, (text + "\n").encode("utf-8"))
 
 
-def write_html(report: Report, out: Path) -> list[str]:
+def write_pdf(report: Report, out: Path, request: Request, signer: str | None, options: dict[str, Any]) -> None:
+    """report.pdf: the same page, printed with a cover naming the content digest (see records.content_digest)."""
+    from checker.reporters import html
+    from checker.reporters.pdf import html_to_pdf
+
+    cover = html.Cover(
+        title=f"{request.framework.upper()} evidence", scope=list(request.paths),
+        period=f"{report.started_at} to {report.finished_at} (point in time)", tool_version=__version__,
+        bundle_hash=records.content_digest(out), signer=signer)
+    page = html.render(report, cover=cover, print_mode=True, **options)
+    html_to_pdf(page, out / PDF)
+
+
+def write_html(report: Report, out: Path, **options: Any) -> list[str]:
     from checker import reporters
 
     try:
@@ -161,34 +184,20 @@ def write_html(report: Report, out: Path) -> list[str]:
             raise
         return ["report.html: not written, the HTML reporter is not available in this version"]
     try:
-        text = html.render(report)
+        text = html.render(report, **options)
     except Exception as exc:  # noqa: BLE001  the HTML view is a convenience; report.json is the record
         return [f"report.html: not written, the HTML reporter failed ({type(exc).__name__}: {exc})"]
     _write(out / "report.html", text.encode("utf-8"))
     return []
 
 
-def evidence_record(result: Result, print_: str) -> dict[str, Any]:
-    return {
-        "rule_id": result.rule_id, "rule_name": result.rule_name, "fingerprint": print_, "status": result.status,
-        "severity": result.severity, "target": result.target,
-        "location": None if result.location is None else {
-            f.name: getattr(result.location, f.name) for f in dataclasses.fields(result.location)
-            if getattr(result.location, f.name) is not None},
-        "message": result.message, "evidence": result.evidence,
-    }
-
-
-def write_evidence(report: Report, folder: Path) -> int:
-    written = 0
-    for result in report.results:
-        if not result.evidence:
-            continue
-        print_ = fingerprint(result)
-        safe_id = "".join(c if c.isalnum() or c in "-_." else "_" for c in result.rule_id)
-        _write_json(folder / f"{safe_id}-{print_}.json", evidence_record(result, print_))
-        written += 1
-    return written
+def write_evidence(report: Report, out: Path, rules: dict[str, Rule], roots: list[Path],
+                   framework: str) -> records.Written:
+    """A record per non-passing result, a population per rule's passes (see records.py)."""
+    files = records.build_records(report, rules, roots, framework)
+    for rel, body in files.items():
+        _write_json(out / rel, body)
+    return records.index(files)
 
 
 def _scanned_roots(paths: list[str]) -> list[Path]:
@@ -283,11 +292,42 @@ def build_scope(request: Request, report: Report) -> dict[str, Any]:
                       "severity": config.severity},
         "waivers_file": waivers[0] if waivers else None,
         "attestation_files": [str(p) for p in (config.attestations or attestation_files.find(request.paths))],
+        "in_scope": _in_scope(report, _scanned_roots(request.paths)),
+        "not_scanned": [{"file": r.target, "why": r.message or r.reason} for r in report.results
+                        if r.rule_id == "PF-INPUT" and r.status == "skip"],
+        "not_applicable": _not_applicable(report),
         "controls": controls,
         "gaps": [c["id"] for c in controls if not c["rules"]],
         "control_catalog": "checker.engine.frameworks" if catalog_used else None,
         "_notes": notes,
     }
+
+
+def _in_scope(report: Report, roots: list[Path]) -> dict[str, Any]:
+    """The files and endpoints the rules judged (each file with its SHA-256), and the rules that judged them."""
+    hashes = records.FileHashes(roots)
+    judged = [r for r in report.results if r.status != "skip" and r.rule_id != "PF-INPUT"]
+    files = sorted({r.location.file for r in judged if r.location and r.location.file}
+                   | {r.target for r in judged if r.target != "project" and "://" not in r.target
+                      and Path(r.target).is_file()})
+    return {
+        "files": [{"file": f, "sha256": hashes.get(f)} for f in files],
+        "endpoints": sorted({r.location.url for r in judged if r.location and r.location.url}),
+        "rules": sorted({r.rule_id for r in judged}),
+        "results": len(judged),
+    }
+
+
+def _not_applicable(report: Report) -> list[dict[str, Any]]:
+    """Rules that ran but had nothing to judge in this scope, with why (their skip messages)."""
+    judged = {r.rule_id for r in report.results if r.status != "skip"}
+    why: dict[str, list[str]] = {}
+    for r in report.results:
+        if r.status == "skip" and r.rule_id not in judged and r.rule_id != "PF-INPUT":
+            reasons = why.setdefault(r.rule_id, [])
+            if (r.message or r.reason or "") not in reasons:
+                reasons.append(r.message or r.reason or "")
+    return [{"rule": rule_id, "why": reasons} for rule_id, reasons in sorted(why.items())]
 
 
 def framework_controls(framework: str, rules: list[Rule]) -> tuple[list[dict[str, Any]], bool]:

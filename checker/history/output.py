@@ -23,21 +23,11 @@ from checker.evidence.build import check_output
 FORMAT = "preflight-period-report"
 
 
-def trend_svg(points: Sequence[dict[str, Any]], width: int = 1000, height: int = 140) -> str:
-    """An inline SVG polyline of failures per run (the points of period.trend)."""
-    if not points:
-        return "<p>No runs in the period.</p>"
-    top = max(p["failures"] for p in points) or 1
-    step = (width - 40) / max(1, len(points) - 1)
-    coords = [(20 + i * step, height - 20 - (height - 40) * p["failures"] / top) for i, p in enumerate(points)]
-    line = " ".join(f"{x:.1f},{y:.1f}" for x, y in coords)
-    dots = "".join(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="3"><title>{p["scanned_at"]}: {p["failures"]} failures</title>'
-                   f"</circle>" for (x, y), p in zip(coords, points))
-    labels = (f'<text x="20" y="{height - 4}" font-size="11">{points[0]["day"]}</text>'
-              f'<text x="{width - 20}" y="{height - 4}" font-size="11" text-anchor="end">{points[-1]["day"]}</text>'
-              f'<text x="4" y="14" font-size="11">{top}</text>')
-    return (f'<svg class="trend" viewBox="0 0 {width} {height}" role="img" aria-label="failures per run">'
-            f'<polyline fill="none" stroke="#b42318" stroke-width="2" points="{line}"/>{dots}{labels}</svg>')
+def trend_svg(points: Sequence[dict[str, Any]]) -> str:
+    """The inline SVG line of failures per run (reporters/trend.py, the scan report's too)."""
+    from checker.reporters.trend import trend_svg as draw
+
+    return draw([(p["scanned_at"], p["failures"]) for p in points]) or "<p>No runs in the period.</p>"
 
 
 def render_html(report: dict[str, Any]) -> str:
@@ -54,7 +44,7 @@ def write(output: Path, report: dict[str, Any], key: Ed25519PrivateKey, formats:
     check_output(output, [])
     if "pdf" in formats:
         try:
-            from checker.reporters import pdf  # type: ignore[attr-defined]  # issue 16 item 4 (evidence-report)
+            from checker.reporters import pdf  # issue 16 item 4: headless Chromium
         except ImportError:
             raise UsageError("-f pdf: this version has no PDF renderer (checker/reporters/pdf.py)") from None
     safe_write.make_folder(output)

@@ -46,9 +46,10 @@ def check(doc: Document, params: Params, context: Context) -> Iterator[Observati
     # an in-date entry with its evidence wins over newer unusable ones; else report the newest
     usable = [a for a in entries if not _expired(a, params, context.today) and _evidence_exists(a)]
     latest = max(usable or entries, key=lambda a: a.date)
-    evidence = {"by": latest.by, "date": latest.date.isoformat(), "evidence": latest.evidence,
+    evidence: dict[str, str | None] = {"by": latest.by, "date": latest.date.isoformat(), "evidence": latest.evidence,
                 "note": latest.note, "attestation_file": f"{latest.file}:{latest.line}"}
     expiry = _expiry(latest, params)
+    evidence["expires"] = expiry.isoformat() if expiry else None  # the controls view shows it
     if expiry is not None and expiry < context.today:
         yield Observation((), f"attestation by {latest.by} on {latest.date} expired on {expiry}", evidence=evidence)
     elif not _evidence_exists(latest):
