@@ -113,6 +113,12 @@ def _verify(store: object, keys: list[Ed25519PublicKey], pinned: set[str]) -> in
     if problems:
         print(f"history verification failed: {len(problems)} problem{'s' if len(problems) != 1 else ''}")
         return 1
+    if not keys and not pinned:
+        print(f"hashes and chain intact: {len(runs)} runs in {store.label}")
+        print("not authenticated: each signature matches the key stored with its run, but that key comes from the "
+              "store itself; give --public-key FILE (or pin the signer's "
+              "fingerprint in trusted_signers of a --config file)")
+        return 3
     print(f"history verified: {len(runs)} runs in {store.label}, chain intact")
     return 0
 

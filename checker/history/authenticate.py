@@ -47,17 +47,17 @@ def authenticate(root: Path, trusted: Iterable[Ed25519PublicKey], pinned: Iterab
     if signature is None:
         raise Refused(f"{root}: not recorded, the bundle is not signed (sign it with --sign KEY)", 3)
     fingerprints = set(pinned)
-    signer = None
+    signer, signer_key = None, None
     for key in keys:
         if signing.verify(key, signature, raw):
-            signer = signing.fingerprint(key)
+            signer, signer_key = signing.fingerprint(key), key
             break
     if signer is None and fingerprints:
         bundle_key = signing.public_from_pem(_read(root / manifest.SIGNER) or b"")
         if bundle_key is not None and signing.fingerprint(bundle_key) in fingerprints \
                 and signing.verify(bundle_key, signature, raw):
-            signer = signing.fingerprint(bundle_key)
-    if signer is None:
+            signer, signer_key = signing.fingerprint(bundle_key), bundle_key
+    if signer is None or signer_key is None:
         why = "no trusted key was given (--public-key FILE, or trusted_signers in a --config file)" if not (
             keys or fingerprints) else "no trusted key made its signature"
         raise Refused(f"{root}: not recorded, the bundle is not authenticated: {why}", 3)
@@ -65,7 +65,8 @@ def authenticate(root: Path, trusted: Iterable[Ed25519PublicKey], pinned: Iterab
     for name, data in files.items():
         if hashlib.sha256(data).hexdigest() != listed.get(name):
             raise Refused(f"{root}: not recorded, {name} changed while it was read")
-    return BundleFiles(manifest=raw, signature=signature, signer=signer, report=files["report.json"],
+    return BundleFiles(manifest=raw, signature=signature, signer=signer, signer_key=signing.public_pem(signer_key),
+                       report=files["report.json"],
                        scope=files["scope.json"], tool=files["tool.json"])
 
 

@@ -47,13 +47,19 @@ def _check_run(store: Store, run: RunRecord, keys: dict[str, Ed25519PublicKey], 
     if listed is None or not intact:
         return ["the stored manifest is not intact"]
     key = keys.get(run.signer)
-    if key is None and run.signer not in pinned:
+    stored_key = signing.public_from_pem(run.signer_key)
+    if stored_key is None or signing.fingerprint(stored_key) != run.signer:
+        return ["the stored signer key is not the key of the recorded signer"]
+    if key is None and run.signer in pinned:
+        key = stored_key  # its fingerprint is the pinned one (checked above)
+    if not keys and not pinned:
+        key = stored_key  # consistency only: the caller says "not authenticated" (exit 3), as `verify` does
+    if key is None:
         return [f"signed by {run.signer}, which is not a trusted key"]
-    if key is None or not signing.verify(key, run.signature, run.manifest):
-        return [f"the stored signature does not verify with {run.signer}" if key is not None else
-                f"signer {run.signer} is pinned, but only a --public-key can check its signature"]
+    if not signing.verify(key, run.signature, run.manifest):
+        return [f"the stored signature does not verify with {run.signer}"]
     try:
-        files = BundleFiles(run.manifest, run.signature, run.signer, decompress(run.report_json),
+        files = BundleFiles(run.manifest, run.signature, run.signer, run.signer_key, decompress(run.report_json),
                             decompress(run.scope_json), decompress(run.tool_json))
     except zlib.error:
         return ["a stored file is not readable (zlib)"]

@@ -46,6 +46,7 @@ class RunRecord:
     framework: str
     bundle_sha256: str
     signer: str
+    signer_key: bytes  # the signer's public key (PEM), so a fingerprint pinned in trusted_signers can check it
     tool_version: str
     rules_sha256: str
     environment: str | None
@@ -65,6 +66,7 @@ class BundleFiles:
     manifest: bytes
     signature: bytes
     signer: str
+    signer_key: bytes
     report: bytes
     scope: bytes
     tool: bytes
@@ -100,7 +102,8 @@ def derive(files: BundleFiles, *, seq: int, recorded_at: str, prev_digest: str) 
         raise ValueError("report.json has no started_at, or scope.json no framework")
     partial = dict(
         seq=seq, scanned_at=scanned_at, scan_day=day_of(scanned_at), recorded_at=recorded_at, framework=framework,
-        bundle_sha256=sha256(files.manifest), signer=files.signer, tool_version=str(tool.get("version", "")),
+        bundle_sha256=sha256(files.manifest), signer=files.signer, signer_key=files.signer_key,
+        tool_version=str(tool.get("version", "")),
         rules_sha256=str(tool.get("rules_sha256", "")), environment=scope.get("environment"),
         clock=str(tool.get("clock", "system")), manifest=files.manifest, signature=files.signature,
         report_json=compress(files.report), scope_json=compress(files.scope), tool_json=compress(files.tool),
@@ -161,7 +164,7 @@ def run_digest(record: RunRecord, rows: list[ResultRow]) -> str:
     body = {
         "seq": record.seq, "scanned_at": record.scanned_at, "scan_day": record.scan_day,
         "recorded_at": record.recorded_at, "framework": record.framework, "bundle_sha256": record.bundle_sha256,
-        "signer": record.signer, "tool_version": record.tool_version, "rules_sha256": record.rules_sha256,
+        "signer": record.signer, "signer_key": sha256(bytes(record.signer_key)), "tool_version": record.tool_version, "rules_sha256": record.rules_sha256,
         "environment": record.environment, "clock": record.clock, "manifest": sha256(bytes(record.manifest)),
         "signature": sha256(bytes(record.signature)), "report_json": sha256(bytes(record.report_json)),
         "scope_json": sha256(bytes(record.scope_json)), "tool_json": sha256(bytes(record.tool_json)),

@@ -21,6 +21,7 @@ CREATE TABLE IF NOT EXISTS preflight_runs (
     framework     TEXT NOT NULL,
     bundle_sha256 TEXT NOT NULL UNIQUE,
     signer        TEXT NOT NULL,
+    signer_key    {blob} NOT NULL,
     tool_version  TEXT NOT NULL,
     rules_sha256  TEXT NOT NULL,
     environment   TEXT,

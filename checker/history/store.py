@@ -122,7 +122,7 @@ class Store:
 
 def _run(row: Sequence[Any]) -> RunRecord:
     values = dict(zip(RUN_COLUMNS, row))
-    for blob in ("manifest", "signature", "report_json", "scope_json", "tool_json"):
+    for blob in ("signer_key", "manifest", "signature", "report_json", "scope_json", "tool_json"):
         values[blob] = bytes(values[blob])
     return RunRecord(**values)
 

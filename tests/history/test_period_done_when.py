@@ -100,6 +100,17 @@ def test_postgres_period_report_is_exact_and_equals_sqlite(recorded: dict[str, A
     assert ":postgres@" not in capsys.readouterr().out
 
 
+def test_each_bundle_recorded_with_history_draws_the_trend_so_far(recorded: dict[str, Any]) -> None:
+    import re
+
+    for n in (0, 5, 29):
+        html = (recorded["bundles"][n] / "report.html").read_text(encoding="utf-8")
+        (svg,) = re.findall(r'<svg class="trend".*?</svg>', html, re.S)
+        assert len(re.findall(r"<circle ", svg)) == n + 1  # the runs recorded before it, and itself
+    last = (recorded["bundles"][29] / "report.html").read_text(encoding="utf-8")
+    assert "2026-06-05T17:00:00Z: 0" in last and "2026-06-30T09:00:00Z: 1" in last
+
+
 def test_a_shorter_period_sees_exceptions_that_began_before_it(recorded: dict[str, Any], tmp_path: Path) -> None:
     data = report(recorded, recorded["sqlite"], tmp_path / "mid", "2026-06-03", "2026-06-24")
     cc61 = control(data, "CC6.1")

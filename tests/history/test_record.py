@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import shutil
 import sqlite3
 from pathlib import Path
 from typing import Any, Iterator
@@ -40,9 +41,7 @@ def test_a_tampered_bundle_is_refused_and_nothing_is_recorded(made: dict[str, An
     store = tmp_path / "h.sqlite"
     assert record(made["bundles"][0], store, str(made["pub"])) == 0
     copy = tmp_path / "bundle"
-    copy.mkdir()
-    for item in made["bundles"][1].iterdir():
-        (copy / item.name).write_bytes(item.read_bytes())
+    shutil.copytree(made["bundles"][1], copy)
     report = json.loads((copy / "report.json").read_text(encoding="utf-8"))
     report["results"] = [r for r in report["results"] if r["status"] != "fail"]  # hide the failures
     (copy / "report.json").write_text(json.dumps(report), encoding="utf-8")
@@ -60,10 +59,9 @@ def test_unsigned_or_untrusted_bundles_are_refused_with_exit_3(made: dict[str, A
     assert record(bundle, store, f"{made['other']}.pub") == 3
     assert "no trusted key made its signature" in capsys.readouterr().err
     unsigned = tmp_path / "unsigned"
-    unsigned.mkdir()
-    for item in bundle.iterdir():
-        if item.name not in ("manifest.sig", "signer.pub"):
-            (unsigned / item.name).write_bytes(item.read_bytes())
+    shutil.copytree(bundle, unsigned)
+    (unsigned / "manifest.sig").unlink()
+    (unsigned / "signer.pub").unlink()
     assert record(unsigned, store, str(made["pub"])) == 3
     assert runs_in(store) == 0
 
@@ -77,6 +75,26 @@ def test_a_fingerprint_pinned_in_a_named_config_is_trusted(made: dict[str, Any],
     store = tmp_path / "h.sqlite"
     assert main(["history", "record", str(made["bundles"][0]), "--history", str(store), "--config", str(config)]) == 0
     assert runs_in(store) == 1
+    assert main(["history", "verify", "--history", str(store), "--config", str(config)]) == 0
+    other = tmp_path / "other.yaml"
+    other.write_text("trusted_signers: ['SHA256:" + "0" * 64 + "']\n", encoding="utf-8")
+    capsys.readouterr()
+    assert main(["history", "verify", "--history", str(store), "--config", str(other)]) == 1
+    assert "which is not a trusted key" in capsys.readouterr().out
+
+
+def test_history_verify_without_a_trusted_key_is_not_authenticated(made: dict[str, Any], tmp_path: Path,
+                                                                    capsys: pytest.CaptureFixture[str]) -> None:
+    store = tmp_path / "h.sqlite"
+    assert record(made["bundles"][0], store, str(made["pub"])) == 0
+    capsys.readouterr()
+    assert main(["history", "verify", "--history", str(store)]) == 3
+    assert "not authenticated" in capsys.readouterr().out
+    with sqlite3.connect(store) as db:  # a key swapped in by SQL: named even without a trusted key
+        db.execute("DROP TRIGGER preflight_runs_no_update")
+        db.execute("UPDATE preflight_runs SET signer_key = ?", (Path(f"{made['other']}.pub").read_bytes(),))
+    assert main(["history", "verify", "--history", str(store)]) == 1
+    assert "the stored signer key is not the key of the recorded signer" in capsys.readouterr().out
 
 
 def test_the_same_bundle_is_never_recorded_twice(made: dict[str, Any], tmp_path: Path,
@@ -135,19 +153,6 @@ def test_the_trend_series_reads_failures_per_run(made: dict[str, Any], tmp_path:
     points = load_trend(str(store), "soc2", since=dt.date(2026, 6, 2), trusted=[load_public(made["pub"])])
     assert [(p.day.isoformat(), p.failures) for p in points] == [("2026-06-02", 1), ("2026-06-03", 1)]
     assert load_trend(str(store), "gdpr") == []
-
-
-def test_pdf_without_the_renderer_is_a_clear_usage_error(made: dict[str, Any], tmp_path: Path,
-                                                         capsys: pytest.CaptureFixture[str]) -> None:
-    import importlib.util
-
-    if importlib.util.find_spec("checker.reporters.pdf") is not None:
-        pytest.skip("the PDF renderer is present (checker/reporters/pdf.py): see test_period_pdf")
-    store = tmp_path / "h.sqlite"
-    assert record(made["bundles"][0], store, str(made["pub"])) == 0
-    assert main(["history", "report", "--framework", "soc2", "--since", "2026-06-01", "--until", "2026-06-02",
-                 "-o", str(tmp_path / "r"), "--sign", str(made["key"]), "--history", str(store), "-f", "pdf"]) == 2
-    assert "no PDF renderer" in capsys.readouterr().err and not (tmp_path / "r").exists()
 
 
 @pytest.fixture(scope="module")
