@@ -140,6 +140,9 @@ def open_store(target: str, *, create: bool = True) -> Store:
             if not create:
                 raise UsageError(f"{store.label}: no preflight history here")
             _create(store, statements)
+    except errors() as exc:
+        store.close()
+        raise UsageError(f"{store.label}: not a usable history store ({scrub(str(exc).strip(), target)})") from None
     except BaseException:
         store.close()
         raise

@@ -172,3 +172,13 @@ def test_a_wrong_postgres_password_is_never_printed(made: dict[str, Any], postgr
     captured = capsys.readouterr()
     assert "cannot connect" in captured.err and ":****@127.0.0.1" in captured.err
     assert secret not in captured.out + captured.err and secret[2:8] not in captured.out + captured.err
+
+
+def test_a_file_that_is_not_a_history_is_a_clear_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    planted = tmp_path / "notes.txt"
+    planted.write_text("not a database\n" * 100, encoding="utf-8")
+    assert main(["history", "verify", "--history", str(planted)]) == 2
+    assert f"{planted}: " in capsys.readouterr().err
+    assert planted.read_text(encoding="utf-8") == "not a database\n" * 100
+    assert main(["history", "verify", "--history", str(tmp_path / "missing.sqlite")]) == 2
+    assert "no such history file" in capsys.readouterr().err and not (tmp_path / "missing.sqlite").exists()
