@@ -131,6 +131,9 @@ def _evidence_arguments(evidence: argparse.ArgumentParser) -> None:
     evidence.add_argument("--endpoint", action="append", default=[], metavar="URL")
     evidence.add_argument("--docker", action="store_true", help="also inspect the running containers of a Docker host")
     evidence.add_argument("--docker-host", metavar="URL", help="the Docker API for --docker (implies it)")
+    evidence.add_argument("--history", metavar="DB", help="also record the run in this history: a SQLite file or a "
+                          "postgresql:// URL (needs --sign; see `preflight history`)")
+    evidence.add_argument("--now", help=argparse.SUPPRESS)  # tests: the scan's clock (checker/history/clock.py)
     evidence.add_argument("-f", "--format", choices=["html", "pdf"], action="append", default=[],
                           help="report.html is always written; -f pdf adds report.pdf (headless Chromium)")
 
@@ -161,6 +164,12 @@ def _fix_arguments(fix: argparse.ArgumentParser) -> None:
     fix.add_argument("--exclude", action="append", default=[], metavar="GLOB")
 
 
+def _history_arguments(history: argparse.ArgumentParser) -> None:
+    from checker.commands.history import add_arguments
+
+    add_arguments(history)
+
+
 def _init_arguments(parser: argparse.ArgumentParser) -> None:
     pass  # no options
 
@@ -186,6 +195,7 @@ SUBCOMMANDS: dict[str, tuple[str, Callable[[argparse.ArgumentParser], None]]] = 
     "init": ("write a commented starter .preflight.yaml", _init_arguments),
     "merge": ("combine JSON reports (e.g. the shards of a fleet scan) into one", _merge_arguments),
     "fix": ("print (or --write) checked, minimal fixes for what a tool can safely fix", _fix_arguments),
+    "history": ("Type II: record evidence runs, verify the history, write the signed period report", _history_arguments),
 }
 
 
@@ -202,6 +212,7 @@ COMMANDS = {
     "init": "checker.commands.init:run_init",
     "merge": "checker.commands.merge:run_merge",
     "fix": "checker.commands.fix:run_fix",
+    "history": "checker.commands.history:run_history",
 }
 
 

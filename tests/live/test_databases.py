@@ -23,7 +23,6 @@ import pytest
 from checker.api import scan_paths
 from checker.models import Result
 
-PG_BIN = Path("/usr/lib/postgresql/15/bin")
 OPTIONS = {"timeout": 3}
 
 
@@ -166,32 +165,13 @@ def test_database_rules_need_live_and_skip_other_targets() -> None:
 STRONG = "Vk3nQ8rT2mW7xZ4pL9sB6yH1"
 
 
-def _as_postgres(*command: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(["runuser", "-u", "postgres", "--", *command], capture_output=True, text=True, check=True,
-                          timeout=120)
-
-
 @pytest.fixture(scope="module")
 def postgres() -> Iterator[int]:
-    if not (PG_BIN / "initdb").exists():
-        pytest.skip("PostgreSQL 15 (initdb, pg_ctl) is not installed")
-    if os.geteuid() != 0 or shutil.which("runuser") is None:
-        pytest.skip("initdb must run as the postgres user: needs root and runuser")
-    import psycopg
+    from postgres_server import running_postgres
 
-    home = tempfile.mkdtemp(prefix="preflight-pg-", dir="/tmp")
-    shutil.chown(home, "postgres", "postgres")
-    data, pwfile = f"{home}/data", f"{home}/pw"
-    Path(pwfile).write_text("postgres\n", encoding="utf-8")
-    shutil.chown(pwfile, "postgres", "postgres")
-    port = free_port()
-    try:
-        _as_postgres(str(PG_BIN / "initdb"), "-D", data, "-U", "postgres", "--pwfile", pwfile,
-                     "--auth-local=trust", "--auth-host=scram-sha-256")
-        hba = Path(data) / "pg_hba.conf"
-        hba.write_text("host all trusty 127.0.0.1/32 trust\n" + hba.read_text(encoding="utf-8"), encoding="utf-8")
-        _as_postgres(str(PG_BIN / "pg_ctl"), "-D", data, "-l", f"{home}/log", "-w", "-o",
-                     f"-p {port} -k {home} -c listen_addresses=127.0.0.1", "start")
+    with running_postgres() as port:
+        import psycopg
+
         with psycopg.connect(host="127.0.0.1", port=port, user="postgres", password="postgres", dbname="postgres",
                              autocommit=True) as conn:
             conn.execute("CREATE ROLE trusty LOGIN")
@@ -211,10 +191,6 @@ def postgres() -> Iterator[int]:
                 conn.execute("SELECT v FROM indexed WHERE id = %s", (n + 1,))
         _wait_for_statistics(port)
         yield port
-    finally:
-        subprocess.run(["runuser", "-u", "postgres", "--", str(PG_BIN / "pg_ctl"), "-D", data, "-m", "fast", "-w",
-                        "stop"], capture_output=True, timeout=60)
-        shutil.rmtree(home, ignore_errors=True)
 
 
 def _wait_for_statistics(port: int) -> None:
