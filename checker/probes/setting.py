@@ -62,9 +62,9 @@ def check(doc: Document, params: Params, context: Context) -> Iterator[Observati
         return
     found = list(matching(doc, params.keys, params.exclude))
     if params.required == "each":
-        present = {s.key.upper() for s in found}
+        present = {s.key for s in found}  # names are case-sensitive: `token_key` does not set TOKEN_KEY
         for key in params.keys:
-            if key.upper() not in present:
+            if key not in present:
                 yield Observation((), f"{key} is not set", key)
     elif params.required and not found:
         yield Observation((), f"none of {', '.join(params.keys)} is set")
@@ -84,9 +84,9 @@ def _check_project(project: Document, params: Params, context: Context) -> Itera
         return
     found = [(d, s) for d in documents for s in matching(d, params.keys, params.exclude)]
     if params.required == "each":
-        present = {s.key.upper() for _, s in found}
+        present = {s.key for _, s in found}
         for key in params.keys:
-            if key.upper() not in present:
+            if key not in present:
                 yield Observation((), f"{key} is not set in any file in scope")
     elif params.required and not found:
         paths = list(dict.fromkeys(d.path for d in documents))
