@@ -51,7 +51,8 @@ def parse_env(text: str, outer: dict[str, str] | None = None) -> ParsedEnv:
             value = expanded.value
             # `A=Xk3r9$Lq2` is `Xk3r9` to Compose (Lq2 unset); a value made only of unset references
             # (`A=${FROM_SHELL}`) or one Compose refuses (`${X:?}`) stays unknown
-            resolved = not any(u.required for u in expanded.unset) and not (expanded.unset and value == "")
+            resolved = not any(u.required for u in expanded.unset) and not (expanded.unset and value == "") \
+                and not expanded.unknown
         known[binding.key] = value
         entries.append(EnvEntry(binding.key, value, raw, binding.line, resolved))
     return ParsedEnv(entries, errors)

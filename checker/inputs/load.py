@@ -43,6 +43,7 @@ class Problem(NamedTuple):
 class LoadOptions(NamedTuple):
     environment: str | None = None  # forced with --env
     env_files: tuple[str, ...] = ()  # --env-file, for compose interpolation
+    roots: tuple[str, ...] = ()  # the scanned paths: an env file a compose file names is read only inside them
 
 
 class Loaded(NamedTuple):
@@ -111,7 +112,7 @@ def _compose_projects(loaded: Loaded, candidates: list[Candidate], options: Load
 
     def variables_for(doc: Document) -> dict[str, str]:
         candidate = by_display.get(doc.path)
-        return _compose_variables(candidate, options) if candidate else {}
+        return _compose_variables(candidate, options, doc.text)[0] if candidate else {}
 
     documents, errors = compose_project.assemble(loaded.documents, open_compose, variables_for)
     problems = loaded.problems + [Problem(e.file, "error", e.message, e.line, None, "unparsable") for e in errors]
@@ -238,7 +239,10 @@ def _parse(candidate: Candidate, text: str, options: LoadOptions) -> list[Docume
             doc.positions = dict(part.positions.items())  # compose.build adds the positions of list-form environments
             if not isinstance(part.data, dict):
                 raise InputError("a compose file must be a mapping at the top level", part.start_line)
-            compose.build(doc, _compose_variables(candidate, options))
+            variables, used = _compose_variables(candidate, options, text)
+            compose.build(doc, variables)
+            if used:
+                doc.meta["interpolation_env"] = used
         documents.append(doc)
     return documents
 
@@ -277,16 +281,32 @@ def _kubernetes_objects(candidate: Candidate, part: YamlDocument, environment: s
     return objects
 
 
-def _compose_variables(candidate: Candidate, options: LoadOptions) -> dict[str, str]:
-    """Compose reads `.env` in the project folder, or the --env-file(s) instead."""
-    sources = [Path(p) for p in options.env_files] or [candidate.path.parent / ".env"]
+def _compose_variables(candidate: Candidate, options: LoadOptions, text: str) -> tuple[dict[str, str], list[str]]:
+    """The variables a compose file is interpolated with (inputs/env_select.py), and which file(s) gave them."""
+    from checker.inputs import env_select
+    from checker.inputs.interpolate import UNKNOWN
+
     variables: dict[str, str] = {}
-    for source in sources:
-        if not source.is_file():
+    used: list[str] = []
+    for choice in env_select.choose(candidate.path, text, options.env_files, options.roots):
+        if not choice.path.is_file():
             continue
         try:
-            parsed = env_file.parse_env(read_text(source), variables)
+            parsed = env_file.parse_env(read_text(choice.path), variables)
         except InputError:
             continue  # the env file itself is reported when it is scanned
-        variables.update({entry.key: entry.value for entry in parsed.entries})
-    return variables
+        if choice.keys_only:
+            variables.update({entry.key: UNKNOWN for entry in parsed.entries})
+        else:
+            variables.update({entry.key: entry.value for entry in parsed.entries})
+        used.append(f"{_shown(choice.path, candidate)} ({choice.how})")
+    return variables, used
+
+
+def _shown(path: Path, candidate: Candidate) -> str:
+    """An env file's path as the report shows the compose file's: relative to the same place."""
+    try:
+        relative = os.path.relpath(path.absolute(), candidate.path.parent)
+    except ValueError:
+        return str(path)
+    return os.path.normpath(os.path.join(os.path.dirname(candidate.display), relative))
