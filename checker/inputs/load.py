@@ -124,9 +124,10 @@ def env_files_named(candidate: Candidate, documents: list[Document], known: set[
     found: list[Candidate] = []
     for doc in documents:
         for name in doc.meta.get("env_files", []):
-            path = (candidate.path.parent / name).absolute()
+            # normalised: `../shared/app.env` is the file discovery found as shared/app.env, judged once
+            path = Path(os.path.normpath((candidate.path.parent / name).absolute()))
             if path not in known and path not in (c.path for c in found) and path.is_file():
-                found.append(Candidate(path, str(Path(candidate.display).parent / name), "env", False))
+                found.append(Candidate(path, os.path.normpath(Path(candidate.display).parent / name), "env", False))
     return found
 
 
@@ -242,7 +243,8 @@ def _parse(candidate: Candidate, text: str, options: LoadOptions) -> list[Docume
             variables, used = _compose_variables(candidate, options, text)
             compose.build(doc, variables)
             if used:
-                doc.meta["interpolation_env"] = used
+                doc.meta["interpolation_env"] = [f"{shown} ({how})" for shown, how in used]
+                doc.meta["interpolation_files"] = [shown for shown, _ in used]
         documents.append(doc)
     return documents
 
@@ -281,13 +283,15 @@ def _kubernetes_objects(candidate: Candidate, part: YamlDocument, environment: s
     return objects
 
 
-def _compose_variables(candidate: Candidate, options: LoadOptions, text: str) -> tuple[dict[str, str], list[str]]:
+def _compose_variables(
+    candidate: Candidate, options: LoadOptions, text: str
+) -> tuple[dict[str, str], list[tuple[str, str]]]:
     """The variables a compose file is interpolated with (inputs/env_select.py), and which file(s) gave them."""
     from checker.inputs import env_select
     from checker.inputs.interpolate import UNKNOWN
 
     variables: dict[str, str] = {}
-    used: list[str] = []
+    used: list[tuple[str, str]] = []
     for choice in env_select.choose(candidate.path, text, options.env_files, options.roots):
         if not choice.path.is_file():
             continue
@@ -299,7 +303,7 @@ def _compose_variables(candidate: Candidate, options: LoadOptions, text: str) ->
             variables.update({entry.key: UNKNOWN for entry in parsed.entries})
         else:
             variables.update({entry.key: entry.value for entry in parsed.entries})
-        used.append(f"{_shown(choice.path, candidate)} ({choice.how})")
+        used.append((_shown(choice.path, candidate), choice.how))
     return variables, used
 
 
