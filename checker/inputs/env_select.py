@@ -8,7 +8,8 @@ In order:
 3. a file the compose file names in a comment's command line (`docker compose --env-file ../x/.env.prod ...`,
    FastGPT's enterprise compose file does this), when it is in the scanned tree; if only its template is
    (`.env.prod.example`, or the folder's `.env.example`: "copy this file to .env.prod"), the template's
-   *keys* are known and its values are not (placeholders are not what deploys);
+   keys are set and its values kept, except placeholders (`<...>`, `changeme`), which are unknown:
+   they are replaced before deploying, so they are not what deploys;
 4. a `.env.<name>` beside the compose file that defines the most of its required `${VAR:?}` keys.
 Else nothing: every `${VAR}` is unset, as for Compose. Files are read only inside the scan roots.
 """
@@ -21,14 +22,22 @@ from typing import NamedTuple
 
 _HINT = re.compile(r"^\s*#.*?--env-file(?:=|\s+)([^\s'\"]+)", re.MULTILINE)
 _REQUIRED = re.compile(r"(?<!\$)\$\{([A-Za-z_][A-Za-z0-9_]*):?\?")
+_ANGLE = re.compile(r"<[^<>\s][^<>]*>")  # `<random 32 chars>`, `mongodb://root:<password>@mongo`
 _KEY = re.compile(r"^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_.-]*)\s*[=:]", re.MULTILINE)
 TEMPLATE_SUFFIXES = (".example", ".sample", ".template", ".dist")
+
+
+def placeholder(value: str) -> bool:
+    """A template value someone replaces before deploying: unknown, not what deploys."""
+    from checker.secrets import is_placeholder
+
+    return bool(_ANGLE.search(value)) or is_placeholder(value)
 
 
 class EnvChoice(NamedTuple):
     path: Path
     how: str  # shown in the report: why this file
-    keys_only: bool  # a template: its keys are set, their values unknown
+    keys_only: bool  # a template: its keys are set; its placeholder values are unknown
 
 
 def choose(compose_path: Path, compose_text: str, given: tuple[str, ...], roots: tuple[str, ...]) -> list[EnvChoice]:
@@ -45,7 +54,7 @@ def choose(compose_path: Path, compose_text: str, given: tuple[str, ...], roots:
         template = _template_of(target, roots)
         if template is not None:
             return [EnvChoice(template, f"template of {named}, which the compose file names (`--env-file`) and the "
-                                        "tree does not hold: its keys are set, their values unknown", True)]
+                                        "tree does not hold: its keys are set, its <...> placeholders unknown", True)]
     required = set(_REQUIRED.findall(compose_text))
     best: tuple[int, str, Path] | None = None
     if required:
@@ -56,7 +65,7 @@ def choose(compose_path: Path, compose_text: str, given: tuple[str, ...], roots:
     if best is not None:
         keys_only = best[2].name.endswith(TEMPLATE_SUFFIXES)
         how = f"{best[2].name} beside the compose file: it sets {best[0]} of its {len(required)} required variables"
-        return [EnvChoice(best[2], how + (" (a template: values unknown)" if keys_only else ""), keys_only)]
+        return [EnvChoice(best[2], how + (" (a template: its <...> placeholders unknown)" if keys_only else ""), keys_only)]
     return []
 
 

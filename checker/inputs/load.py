@@ -299,8 +299,8 @@ def _compose_variables(
             parsed = env_file.parse_env(read_text(choice.path), variables)
         except InputError:
             continue  # the env file itself is reported when it is scanned
-        if choice.keys_only:
-            variables.update({entry.key: UNKNOWN for entry in parsed.entries})
+        if choice.keys_only:  # a template: its `<...>` placeholders are replaced before deploying, the rest is kept
+            variables.update({e.key: UNKNOWN if env_select.placeholder(e.value) else e.value for e in parsed.entries})
         else:
             variables.update({entry.key: entry.value for entry in parsed.entries})
         used.append((_shown(choice.path, candidate), choice.how))
