@@ -91,7 +91,26 @@ def load(
             for named in env_files_named(candidate, new, known):
                 known.add(named.path)
                 queue.append(named)
-    return _compose_projects(Loaded(documents, problems, files), candidates, options)
+    loaded = _compose_projects(Loaded(documents, problems, files), candidates, options)
+    return _rendered(loaded, candidates, options)
+
+
+def _rendered(loaded: Loaded, candidates: list[Candidate], options: LoadOptions) -> Loaded:
+    """Kustomizations judged as built (inputs/render.py), Helm charts as `helm template` renders them."""
+    if not options.roots:
+        return loaded
+    displays = {c.display: c.path for c in candidates if c.kind == "yaml"}
+    names = {p.name for p in displays.values()}
+    if not names & {"kustomization.yaml", "kustomization.yml", "Kustomization", "Chart.yaml"}:
+        return loaded
+    from checker.inputs import render, render_helm
+
+    documents, found = render.render(loaded.documents, displays, options.roots)
+    documents, charts, rendered_charts = render_helm.render(documents, displays, options.roots)
+    kept = [p for p in loaded.problems if not any(p.file.startswith(f"{chart}/templates/") for chart in rendered_charts)]
+    problems = kept + [Problem(p.file, "error" if p.status == "error" else "skip", p.message,
+                                          reason="unparsable" if p.status == "error" else None) for p in found + charts]
+    return Loaded(documents, problems, loaded.files)
 
 
 def _compose_projects(loaded: Loaded, candidates: list[Candidate], options: LoadOptions) -> Loaded:
