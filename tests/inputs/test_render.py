@@ -4,7 +4,9 @@ Fixtures are written here: a base, and a production overlay whose patch removes 
 """
 from __future__ import annotations
 
+import re
 import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -12,6 +14,18 @@ import pytest
 from checker.api import scan_paths
 
 needs_kubectl = pytest.mark.skipif(shutil.which("kubectl") is None, reason="kubectl (Debian kubernetes-client) missing")
+
+
+def _kustomize_v3_or_later() -> bool:
+    if shutil.which("kubectl") is None:
+        return False
+    done = subprocess.run(["kubectl", "version", "--client"], capture_output=True, text=True, timeout=30)
+    found = re.search(r"Kustomize Version: v(\d+)", done.stdout)
+    return bool(found) and int(found.group(1)) >= 3
+
+
+needs_modern_kustomize = pytest.mark.skipif(not _kustomize_v3_or_later(),
+                                            reason="kubectl's kustomize is older than v3 (Debian's kubectl 1.20 has v2.0.3)")
 
 DEPLOYMENT = """apiVersion: apps/v1
 kind: Deployment
@@ -33,7 +47,18 @@ spec:
             requests: {cpu: 100m, memory: 128Mi}
             limits: {cpu: 500m, memory: 256Mi}
 """
+# `bases:` and `patchesJson6902:` (deprecated, still read by kustomize v5) so that Debian's kubectl 1.20
+# (kustomize v2) builds it too; the `patches:` form is test_the_patches_form_is_located_the_same_way
 OVERLAY = """namePrefix: prod-
+namespace: shop
+bases:
+  - ../../base
+patchesJson6902:
+  - target: {group: apps, version: v1, kind: Deployment, name: web}
+    path: no-resources.yaml
+"""
+NO_RESOURCES = "- op: remove\n  path: /spec/template/spec/containers/0/resources\n"
+PATCHES_FORM = """namePrefix: prod-
 namespace: shop
 resources:
   - ../../base
@@ -51,6 +76,7 @@ def tree(root: Path, overlay: str = OVERLAY, base_resources: str = "  - deployme
     (root / "base" / "deployment.yaml").write_text(DEPLOYMENT)
     (root / "base" / "kustomization.yaml").write_text("resources:\n" + base_resources)
     (root / "overlays" / "prod" / "kustomization.yaml").write_text(overlay)
+    (root / "overlays" / "prod" / "no-resources.yaml").write_text(NO_RESOURCES)
     return root
 
 
@@ -86,7 +112,7 @@ def test_the_built_objects_are_one_unit_and_the_base_alone_is_not_judged(tmp_pat
 
 @needs_kubectl
 def test_without_the_patch_nothing_fails_and_the_base_is_still_judged_through_the_build(tmp_path: Path) -> None:
-    ROOT_OF[:] = [tree(tmp_path, overlay="namePrefix: prod-\nresources:\n  - ../../base\n")]
+    ROOT_OF[:] = [tree(tmp_path, overlay="namePrefix: prod-\nbases:\n  - ../../base\n")]
     report = scan_paths([str(tmp_path)], select=["PERF-100"])
     assert [(r.status, r.target) for r in report.results if r.rule_id == "PERF-100"] == [
         ("pass", str(tmp_path / "base" / "deployment.yaml"))]
@@ -98,7 +124,7 @@ def test_without_the_patch_nothing_fails_and_the_base_is_still_judged_through_th
     ("github.com/example/app/deploy", "remote base github.com/example/app/deploy: not fetched"),
 ])
 def test_a_remote_base_is_a_skip_and_never_fetched(tmp_path: Path, entry: str, why: str) -> None:
-    ROOT_OF[:] = [tree(tmp_path, overlay=f"resources:\n  - ../../base\n  - {entry}\n")]
+    ROOT_OF[:] = [tree(tmp_path, overlay=f"bases:\n  - ../../base\n  - {entry}\n")]
     report = scan_paths([str(tmp_path)], select=["PERF-100"])
     skips = [r.message for r in report.results if r.rule_id == "PF-INPUT"]
     assert len(skips) == 1 and why in skips[0] and "judged as written" in skips[0]
@@ -118,7 +144,7 @@ def test_a_resource_outside_the_scanned_folder_is_never_read(tmp_path: Path) -> 
 
 @needs_kubectl
 def test_a_build_that_fails_is_an_error_and_the_files_are_judged_as_written(tmp_path: Path) -> None:
-    ROOT_OF[:] = [tree(tmp_path, overlay="resources:\n  - ../../base\n  - extra.yaml\n")]
+    ROOT_OF[:] = [tree(tmp_path, overlay="bases:\n  - ../../base\nresources:\n  - extra.yaml\n")]
     (tmp_path / "overlays" / "prod" / "extra.yaml").write_text("apiVersion: v1\nkind: ConfigMap\ndata: {a: b}\n")  # no name
     report = scan_paths([str(tmp_path)], select=["PERF-100"])
     problems = [(r.status, r.message) for r in report.results if r.rule_id == "PF-INPUT"]
@@ -157,3 +183,11 @@ def test_with_worker_processes_the_build_runs_once_in_the_parent(tmp_path: Path)
         (tmp_path / f"app{index}.env").write_text(f"A{index}=1\n")
     report = scan_paths([str(tmp_path)], select=["PERF-100"], jobs=2)
     assert located(report, "PERF-100") == [("PERF-100", "fail", "overlays/prod/kustomization.yaml", 5)]
+
+
+@needs_modern_kustomize
+def test_the_patches_form_is_located_the_same_way(tmp_path: Path) -> None:
+    ROOT_OF[:] = [tree(tmp_path, overlay=PATCHES_FORM)]
+    report = scan_paths([str(tmp_path)], select=["PERF-100", "PERF-113"])
+    assert located(report, "PERF-100", "PERF-113") == [
+        ("PERF-100", "fail", "overlays/prod/kustomization.yaml", 5), ("PERF-113", "fail", "base/deployment.yaml", 7)]
