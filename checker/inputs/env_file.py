@@ -49,13 +49,20 @@ def parse_env(text: str, outer: dict[str, str] | None = None) -> ParsedEnv:
         else:
             expanded = interpolate(raw, known)
             value = expanded.value
-            # `A=Xk3r9$Lq2` is `Xk3r9` to Compose (Lq2 unset); a value made only of unset references
-            # (`A=${FROM_SHELL}`) or one Compose refuses (`${X:?}`) stays unknown
+            # `A=Xk3r9$Lq2` is `Xk3r9` to Compose (Lq2 unset, a warning): a `$` inside a generated secret,
+            # judged as Compose reads it. A braced `${NAME}` is a deliberate reference, usually to the
+            # shell that runs compose: unknown, as is a value Compose refuses (`${X:?}`) or made only of
+            # unset references
+            braced = any(_braced_reference(raw, u.name) for u in expanded.unset)
             resolved = not any(u.required for u in expanded.unset) and not (expanded.unset and value == "") \
-                and not expanded.unknown
+                and not expanded.unknown and not braced
         known[binding.key] = value
         entries.append(EnvEntry(binding.key, value, raw, binding.line, resolved))
     return ParsedEnv(entries, errors)
+
+
+def _braced_reference(raw: str, name: str) -> bool:
+    return re.search(r"(?<!\$)\$\{" + re.escape(name) + r"(?=[}:?+-])", raw.replace("$$", "")) is not None
 
 
 _KEY = re.compile(r"(?:export\s+)?[A-Za-z_][A-Za-z0-9_.-]{0,127}")

@@ -90,10 +90,11 @@ def test_references_to_earlier_keys_and_defaults():
     }
 
 
-def test_reference_to_a_later_or_unknown_key_expands_to_empty_as_compose_does():
-    # Compose reads `.env` top to bottom: HOST is not set yet, so URL is "/x" (a warning, not an error)
-    parsed = parse_env("URL=${HOST}/x\nHOST=db\n")
-    assert (parsed.entries[0].value, parsed.entries[0].resolved) == ("/x", True)
+def test_reference_to_a_later_or_unknown_key_expands_to_empty_and_a_braced_one_stays_unknown():
+    # Compose reads `.env` top to bottom: HOST is not set yet, so URL is "/x" (a warning, not an error);
+    # `${HOST}` is written as a reference (to the shell, most likely), so the scan does not judge "/x"
+    parsed = parse_env("URL=${HOST}/x\nHOST=db\nPLAIN=$PORT/x\n")
+    assert [(e.value, e.resolved) for e in parsed.entries] == [("/x", False), ("db", True), ("/x", True)]
 
 
 def test_a_dollar_inside_a_secret_cuts_it_where_compose_does():
