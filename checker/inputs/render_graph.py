@@ -54,6 +54,9 @@ def _visit(folder: Path, roots: tuple[str, ...], graph: Graph) -> None:
     if file is None:
         graph.refused.append(f"{folder} has no kustomization.yaml")
         return
+    if not _inside(file, roots):  # a kustomization.yaml that links out of the tree
+        graph.refused.append(f"{file} is outside the scanned folders: not read")
+        return
     data = _read(file, graph)
     if data is None:
         return

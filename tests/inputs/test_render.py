@@ -191,3 +191,15 @@ def test_the_patches_form_is_located_the_same_way(tmp_path: Path) -> None:
     report = scan_paths([str(tmp_path)], select=["PERF-100", "PERF-113"])
     assert located(report, "PERF-100", "PERF-113") == [
         ("PERF-100", "fail", "overlays/prod/kustomization.yaml", 5), ("PERF-113", "fail", "base/deployment.yaml", 7)]
+
+
+@needs_kubectl
+def test_a_linked_file_that_leaves_the_tree_is_never_built(tmp_path: Path) -> None:
+    (tmp_path / "secret-elsewhere.yaml").write_text(DEPLOYMENT.replace("name: web", "name: elsewhere"))
+    ROOT_OF[:] = [tree(tmp_path / "repo")]
+    (tmp_path / "repo" / "base" / "deployment.yaml").unlink()
+    (tmp_path / "repo" / "base" / "deployment.yaml").symlink_to(tmp_path / "secret-elsewhere.yaml")
+    report = scan_paths([str(tmp_path / "repo")], select=["PERF-100"])
+    skips = [r.message for r in report.results if r.rule_id == "PF-INPUT"]
+    assert any("deployment.yaml is outside the scanned folders: not read" in m for m in skips), skips
+    assert not any("elsewhere" in (r.message or "") for r in report.results)
