@@ -88,7 +88,6 @@ def render(documents: list[Document], displays: Mapping[str, Path], roots: tuple
     for doc in documents:
         if doc.kind == "k8s" and doc.path in real_of:
             by_real.setdefault(real_of[doc.path], []).append(doc)
-    display_of = {real: display for display, real in real_of.items()}
     for display, graph in tops:
         if graph.refused:
             problems.append(Problem(display, "skip", f"kustomization not built ({'; '.join(graph.refused[:3])}): "
@@ -106,7 +105,7 @@ def render(documents: list[Document], displays: Mapping[str, Path], roots: tuple
         sources = [d for real in graph.files for d in by_real.get(real, [])]
         kustomization = next((d for d in documents if d.path == display), None)
         try:
-            objects = list(_objects(output, display, kustomization, sources, graph))
+            objects = list(_objects(output, display, kustomization, sources))
         except Exception as exc:  # output kubectl printed but our YAML reader refuses: judged as written
             problems.append(Problem(display, "error", f"the built output could not be read: {getattr(exc, 'message', exc)}"))
             continue
@@ -115,7 +114,6 @@ def render(documents: list[Document], displays: Mapping[str, Path], roots: tuple
     if not rendered:
         return documents, problems
     kept = [d for d in documents if not (d.kind == "k8s" and real_of.get(d.path) in built_files)]
-    del display_of
     return kept + rendered, problems
 
 
@@ -137,8 +135,7 @@ def _top_kustomizations(displays: Mapping[str, Path], roots: tuple[str, ...]) ->
     return [(display, graph) for display, graph in graphs if os.path.realpath(graph.folder) not in used]
 
 
-def _objects(output: str, display: str, kustomization: Document | None, sources: list[Document],
-             graph: render_graph.Graph) -> Iterator[Document]:
+def _objects(output: str, display: str, kustomization: Document | None, sources: list[Document]) -> Iterator[Document]:
     from checker.inputs.yaml_source import load_all
 
     folder = os.path.dirname(display) or "."

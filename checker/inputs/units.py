@@ -4,6 +4,8 @@
 
 A document's unit is, in order:
 - a live object's source: `k8s://<context>` (one cluster), `docker` (one host);
+- a built kustomization, `kustomize:<folder>`, or a rendered chart release, `helm:<folder>[values file]`
+  (inputs/render.py, render_helm.py: set when they are built);
 - a compose project (inputs/compose_project.py): `compose:<base file>`; its env files too (those it names
   in `env_file:` or reads for interpolation, and the env files in its folder);
 - the shallowest folder above the file that matches one of `globs` (`.preflight.yaml` `units:`, e.g.
