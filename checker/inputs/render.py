@@ -7,8 +7,9 @@ built once, when every file it reads is inside the scan roots and it names no re
 (inputs/render_graph.py). The build runs with a timeout, no proxy, git restricted to local files and a
 throw-away HOME, so it cannot fetch anything. Its objects are one deployment unit
 (`kustomize:<folder>`); the files it read are not judged again as written, so nothing is found twice.
-A finding points at the object's line in its source file when the built value is the one written there,
-and at the kustomization.yaml (its `patches:` line) when the build changed or removed it.
+A finding points at the object's line in its source file when the built value is the one written there
+(or the written object has the same finding: engine/run.py `_blamed`), and at the kustomization.yaml
+(its `patches:` line) when the build changed or removed it.
 Without kubectl or kustomize the files are judged as written, and one `skip` says so.
 Helm charts (`Chart.yaml`): `render_helm.py`.
 """
@@ -153,6 +154,8 @@ def _objects(output: str, display: str, kustomization: Document | None, sources:
             doc.meta["unit"] = f"kustomize:{folder}"
             doc.meta["label"] = f"{doc.meta['label']} (built from {folder})"
             doc.meta["rendered_from"] = display
+            if source is not None:  # the engine shows a finding the written object has too at its line
+                doc.meta["written_as"] = source
             yield doc
 
 

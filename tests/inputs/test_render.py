@@ -91,10 +91,11 @@ ROOT_OF: list[Path] = []
 @needs_kubectl
 def test_a_patch_that_removes_resources_is_found_at_the_kustomization_once(tmp_path: Path) -> None:
     ROOT_OF[:] = [tree(tmp_path)]
-    report = scan_paths([str(tmp_path)], select=["PERF-100", "PERF-113", "SEC-160"])
-    assert located(report, "PERF-100", "PERF-113", "SEC-160") == [
+    report = scan_paths([str(tmp_path)], select=["PERF-100", "PERF-113", "SEC-160", "SEC-101"])
+    assert located(report, "PERF-100", "PERF-113", "SEC-160", "SEC-101") == [
         ("PERF-100", "fail", "overlays/prod/kustomization.yaml", 5),  # the patch removed the CPU request: its line
         ("PERF-113", "fail", "base/deployment.yaml", 7),              # replicas as the base wrote them
+        ("SEC-101", "fail", "base/deployment.yaml", 15),              # the base's container has it too: the base's line
         ("SEC-160", "fail", "base/deployment.yaml", 12),              # the pod labels the base wrote
     ]
     (perf,) = [r for r in report.results if r.rule_id == "PERF-100"]  # once: the base file is not judged again
