@@ -274,3 +274,11 @@ def test_whole_corpus_scans_without_other_errors() -> None:
     errors = [(r.rule_id, r.target) for r in report.results if r.status == "error"]
     assert len(errors) == 1 and errors[0][1].endswith(PROD_COPY), errors
     assert sum(1 for r in report.results if r.status == "fail") > 0
+
+
+def test_a_lowercase_key_does_not_set_the_required_uppercase_one(tmp_path: Path) -> None:
+    # environment variable names are case-sensitive: FastGPT reads TOKEN_KEY, never token_key
+    path = tmp_path / ".env.production"
+    path.write_text("token_key=q7Vn2pR9tLx4mK8sW3zY6bH1xx\nFILE_TOKEN_KEY=w8Xm3qS0uMy5nL9tX4aZ7cJ2\n")
+    missing = [m for _, m in failures(run("FGPT-002", path)) if "TOKEN_KEY" in m]
+    assert missing == ["TOKEN_KEY is not set"]

@@ -71,7 +71,13 @@ def load_and_judge(
     _work = _Work(options, per_document, today)
     # compose files deploy as projects (base + override + overlays, merged): loaded together, here
     in_parent = [c for c in candidates if c.kind == "compose"]
-    candidates = [c for c in candidates if c.kind != "compose"]
+    # so are the files a kustomization build reads (inputs/render.py): built once, judged as built
+    from checker.inputs.render import built_candidates
+
+    builds = built_candidates({c.display: c.path for c in candidates if c.kind == "yaml"}, options.roots) \
+        if options.roots and any(c.path.name in ("kustomization.yaml", "kustomization.yml", "Chart.yaml") for c in candidates) else set()
+    in_parent += [c for c in candidates if c.display in builds]
+    candidates = [c for c in candidates if c.kind != "compose" and c.display not in builds]
     batches = [candidates[start:start + BATCH_FILES] for start in range(0, len(candidates), BATCH_FILES)]
     documents: list[Document] = []
     problems, files = [], []

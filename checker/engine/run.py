@@ -195,11 +195,25 @@ def judge(rule: Rule, documents: list[Document], today: date, options: dict[str,
             detail = traceback.format_exception_only(type(exc), exc)[-1].strip()
             results.append(_result(rule, "error", doc.path, message=f"probe {rule.probe} failed: {detail}", reason="bug"))
             continue
+        if observations and doc.meta.get("written_as") is not None:
+            observations = _blamed(probe, doc, params, context, observations)
         if not observations:
             location = _pass_location(doc)
             results.append(_result(rule, "pass", doc.path, location=location))
         results.extend(_from_observation(rule, doc, o) for o in observations)
     return results
+
+
+def _blamed(probe: Any, built: Document, params: Any, context: Context, observations: list[Observation]) -> list[Observation]:
+    """A built object's finding that its written source has too (inputs/render.py) is shown at the source:
+    the build did not cause it, whatever else the build changed at that path."""
+    written: Document = built.meta["written_as"]
+    try:
+        own = {o.path for o in probe.check(written, params, context) if o.status == "fail"}
+    except Exception:  # a cross-object probe may not judge an object outside every unit: no blame then
+        return observations
+    return [o._replace(document=written) if o.status == "fail" and o.document is None and o.path in own else o
+            for o in observations]
 
 
 def _displayed(doc: Document, text: str | None) -> str | None:

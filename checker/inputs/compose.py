@@ -32,7 +32,7 @@ def build(doc: Document, variables: Mapping[str, str]) -> None:
     """Interpolate and normalise `doc` in place, and fill in its settings."""
     raw = doc.data
     doc.data = _interpolate_tree(raw, (), variables, doc)
-    unset = {path for _, path, _ in doc.unset_variables}
+    unset = {path for _, path, _ in doc.unset_variables} | doc.meta.get("unknown_paths", set())
     services = doc.data.get("services") if isinstance(doc.data, dict) else None
     raw_services = raw.get("services") if isinstance(raw, dict) else None
     if not isinstance(services, dict) or not isinstance(raw_services, dict):
@@ -54,7 +54,9 @@ def _interpolate_tree(value: Any, path: Path, variables: Mapping[str, str], doc:
             return value
         result = interpolate(value, variables)
         for unset in result.unset:
-            doc.unset_variables.append((unset.name, path, unset.required))
+            doc.unset_variables.append((unset.name, path, bool(unset.required)))
+        if result.unknown:  # set by a template env file: the value is unknown, not missing
+            doc.meta.setdefault("unknown_paths", set()).add(path)
         return result.value
     if isinstance(value, dict):
         return {key: _interpolate_tree(child, path + (key,), variables, doc) for key, child in value.items()}

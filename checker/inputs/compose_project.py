@@ -27,6 +27,7 @@ from typing import Any, Callable, Iterator, Mapping
 
 from checker.inputs.compose_merge import Merge, tags_of
 from checker.inputs.document import Document, Position, Setting
+from checker.inputs.interpolate import Unknown
 from checker.inputs.paths import Path
 
 _NAME = re.compile(r"^(?P<stem>docker-compose|compose)(?:\.(?P<part>.+))?\.ya?ml$")
@@ -279,6 +280,8 @@ def _resolve_bare_entries(doc: Document, variables: Mapping[str, str]) -> None:
         if setting.resolved or setting.raw or setting.key not in variables or len(setting.path) != 4:
             continue
         value = variables[setting.key]
+        if isinstance(value, Unknown):  # a template's key: set where the scan cannot see
+            continue
         doc.settings[index] = Setting(setting.key, value, setting.raw, setting.path, True, setting.scope)
         service = services.get(setting.path[1]) if isinstance(services, dict) else None
         environment = service.get("environment") if isinstance(service, dict) else None

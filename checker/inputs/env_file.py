@@ -1,22 +1,19 @@
-"""`.env` files: KEY=value lines with line numbers, parsed by python-dotenv.
+"""`.env` files: KEY=value lines with line numbers, read as `docker compose` reads them.
 
-python-dotenv's parser already handles `export`, single and double quotes,
-escapes, inline comments and multi-line quoted values the way the tools that
-read these files do, so we reuse it rather than write another. On top of it:
-duplicate keys (last wins; each duplicate is recorded) and `${VAR}` references
-to earlier keys, expanded with the Compose rules (single-quoted values stay literal).
+The statements are split by `dotenv_compose` (compose-go's rules: quotes, escapes, ` #` comments,
+`export`, `KEY: value`), checked against the Compose v2 binary in tests/inputs/test_dotenv_compose.py;
+python-dotenv reads several of these differently (`A=b#c`, `\\$`, `KEY: v`). On top of it:
+duplicate keys (last wins; each duplicate is recorded) and `$VAR` / `${VAR}` references to earlier
+keys, expanded with the Compose rules (single-quoted values stay literal).
 """
 from __future__ import annotations
 
-import importlib.util
-import io
-import os
 import re
-from types import ModuleType
-from typing import Any, Iterator, NamedTuple
+from typing import NamedTuple
 
 from checker.errors import InputError
 from checker.inputs.document import Duplicate, Position, Setting
+from checker.inputs import dotenv_compose
 from checker.inputs.interpolate import interpolate
 
 
@@ -33,63 +30,39 @@ class ParsedEnv(NamedTuple):
     errors: list[InputError]  # malformed lines; parsing goes on past them
 
 
-def parse_stream(stream: io.StringIO) -> Iterator[Any]:
-    """python-dotenv's own parser (dotenv.parser.parse_stream)."""
-    global _parser
-    if _parser is None:
-        _parser = _load_dotenv_parser()
-    bindings: Iterator[Any] = _parser.parse_stream(stream)
-    return bindings
-
-
-_parser: ModuleType | None = None
-
-
-def _load_dotenv_parser() -> ModuleType:
-    """dotenv/parser.py, loaded without running dotenv/__init__.py.
-
-    `import dotenv.parser` runs the package's __init__, which imports dotenv.main
-    and with it logging and tempfile: about 20 ms, an eighth of the pre-commit
-    hook's whole budget, for code we never call. The parser module imports only
-    the standard library. Should python-dotenv ever move it, the plain import
-    still works, only slower.
-    """
-    found = importlib.util.find_spec("dotenv")
-    locations = found.submodule_search_locations if found else None
-    spec = importlib.util.spec_from_file_location("dotenv.parser", os.path.join(list(locations)[0], "parser.py")) if locations else None
-    if spec is None or spec.loader is None or not os.path.isfile(str(spec.origin)):
-        import dotenv.parser
-
-        return dotenv.parser
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 def parse_env(text: str, outer: dict[str, str] | None = None) -> ParsedEnv:
+    """Every statement with its line, read as Compose reads it (inputs/dotenv_compose.py), `$` expanded
+    with the keys set before it (and `outer`'s): a value Compose would expand is the value it deploys."""
     known: dict[str, str] = dict(outer or {})
     entries: list[EnvEntry] = []
-    errors: list[InputError] = []
-    for binding in parse_stream(io.StringIO(text)):
-        original = binding.original.string
-        # python-dotenv counts blank lines before a binding as part of it: the key is on a later line
-        leading = original[: len(original) - len(original.lstrip())]
-        line = binding.original.line + leading.count("\n") + leading.count("\r") - leading.count("\r\n")  # CR-only files too
-        if binding.error:
-            errors.append(InputError(f"malformed line (expected KEY=value): {_without_value(binding.original.string)}", line))
+    if "\r" in text and "\n" not in text:  # an old-Mac file: Compose would read one long line; we read its lines
+        text = text.replace("\r", "\n")
+    bindings, problems = dotenv_compose.parse(text)
+    errors = [InputError(f"malformed line (expected KEY=value): {_without_value(p.statement)}", p.line) for p in problems]
+    for binding in bindings:
+        if binding.inherited:  # `KEY` alone: Compose takes the shell's value, unknown here
+            entries.append(EnvEntry(binding.key, "", "", binding.line, False))
             continue
-        if binding.key is None:
-            continue  # blank line or comment
-        raw = binding.value or ""
-        literal = binding.original.string.split("=", 1)[-1].lstrip().startswith("'")
-        if literal or "$" not in raw:
+        raw = binding.raw
+        if binding.quote == "'" or "$" not in raw:
             value, resolved = raw, True
         else:
             expanded = interpolate(raw, known)
-            value, resolved = expanded.value, not expanded.unset
+            value = expanded.value
+            # `A=Xk3r9$Lq2` is `Xk3r9` to Compose (Lq2 unset, a warning): a `$` inside a generated secret,
+            # judged as Compose reads it. A braced `${NAME}` is a deliberate reference, usually to the
+            # shell that runs compose: unknown, as is a value Compose refuses (`${X:?}`) or made only of
+            # unset references
+            braced = any(_braced_reference(raw, u.name) for u in expanded.unset)
+            resolved = not any(u.required for u in expanded.unset) and not (expanded.unset and value == "") \
+                and not expanded.unknown and not braced
         known[binding.key] = value
-        entries.append(EnvEntry(binding.key, value, raw, line, resolved))
+        entries.append(EnvEntry(binding.key, value, raw, binding.line, resolved))
     return ParsedEnv(entries, errors)
+
+
+def _braced_reference(raw: str, name: str) -> bool:
+    return re.search(r"(?<!\$)\$\{" + re.escape(name) + r"(?=[}:?+-])", raw.replace("$$", "")) is not None
 
 
 _KEY = re.compile(r"(?:export\s+)?[A-Za-z_][A-Za-z0-9_.-]{0,127}")

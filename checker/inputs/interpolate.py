@@ -8,6 +8,10 @@
 
 Defaults and alternatives may themselves contain ${...}. Nothing here raises
 on odd input: an unterminated `${` is kept as written.
+
+A variable whose value is `UNKNOWN` (a key a template env file defines, whose real value is
+not in the tree) is set but unknown: it satisfies `:?`, and what it yields is unknown too
+(`Interpolated.unknown` names it; the value has "" in its place).
 """
 from __future__ import annotations
 
@@ -20,17 +24,28 @@ _OPERATORS = (":-", ":?", ":+", "-", "?", "+")
 
 class Unset(NamedTuple):
     name: str
-    required: bool  # written with ? or :?, so Compose would refuse to start
+    required: bool | None  # written with ? or :?, so Compose would refuse to start; None: set, value unknown
 
 
 class Interpolated(NamedTuple):
     value: str
     unset: list[Unset]  # variables that were needed and had no value
+    unknown: list[str] = []  # variables that are set to a value the scan cannot know (UNKNOWN)
+
+
+class Unknown(str):
+    """The value of a variable that is set where the scan cannot see (a template's key): not ""."""
+
+
+UNKNOWN = Unknown("")
 
 
 def interpolate(text: str, variables: Mapping[str, str]) -> Interpolated:
     unset: list[Unset] = []
     value = _expand(text, variables, unset, depth=0)
+    unknown = [u.name for u in unset if u.required is None]
+    if unknown:
+        return Interpolated(value, [u for u in unset if u.required is not None], unknown)
     return Interpolated(value, unset)
 
 
@@ -68,8 +83,8 @@ def _expand(text: str, variables: Mapping[str, str], unset: list[Unset], depth: 
                 i += 1
                 continue
             name = match.group(0)
-            if name not in variables:
-                unset.append(Unset(name, required=False))
+            if name not in variables or isinstance(variables[name], Unknown):
+                unset.append(Unset(name, required=None if name in variables else False))
             out.append(variables.get(name, ""))
             i = match.end()
     return "".join(out)
@@ -98,6 +113,9 @@ def _braced(body: str, variables: Mapping[str, str], unset: list[Unset], depth: 
     name, rest = match.group(0), body[match.end() :]
     is_set = name in variables
     value = variables.get(name, "")
+    if isinstance(value, Unknown):  # whatever the operator, what it yields depends on the unknown value
+        unset.append(Unset(name, required=None))
+        return ""
     if not rest:
         if not is_set:
             unset.append(Unset(name, required=False))

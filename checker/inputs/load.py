@@ -43,6 +43,7 @@ class Problem(NamedTuple):
 class LoadOptions(NamedTuple):
     environment: str | None = None  # forced with --env
     env_files: tuple[str, ...] = ()  # --env-file, for compose interpolation
+    roots: tuple[str, ...] = ()  # the scanned paths: an env file a compose file names is read only inside them
 
 
 class Loaded(NamedTuple):
@@ -90,7 +91,26 @@ def load(
             for named in env_files_named(candidate, new, known):
                 known.add(named.path)
                 queue.append(named)
-    return _compose_projects(Loaded(documents, problems, files), candidates, options)
+    loaded = _compose_projects(Loaded(documents, problems, files), candidates, options)
+    return _rendered(loaded, candidates, options)
+
+
+def _rendered(loaded: Loaded, candidates: list[Candidate], options: LoadOptions) -> Loaded:
+    """Kustomizations judged as built (inputs/render.py), Helm charts as `helm template` renders them."""
+    if not options.roots:
+        return loaded
+    displays = {c.display: c.path for c in candidates if c.kind == "yaml"}
+    names = {p.name for p in displays.values()}
+    if not names & {"kustomization.yaml", "kustomization.yml", "Kustomization", "Chart.yaml"}:
+        return loaded
+    from checker.inputs import render, render_helm
+
+    documents, found = render.render(loaded.documents, displays, options.roots)
+    documents, charts, rendered_charts = render_helm.render(documents, displays, options.roots)
+    kept = [p for p in loaded.problems if not any(p.file.startswith(f"{chart}/templates/") for chart in rendered_charts)]
+    problems = kept + [Problem(p.file, "error" if p.status == "error" else "skip", p.message,
+                                          reason="unparsable" if p.status == "error" else None) for p in found + charts]
+    return Loaded(documents, problems, loaded.files)
 
 
 def _compose_projects(loaded: Loaded, candidates: list[Candidate], options: LoadOptions) -> Loaded:
@@ -111,7 +131,7 @@ def _compose_projects(loaded: Loaded, candidates: list[Candidate], options: Load
 
     def variables_for(doc: Document) -> dict[str, str]:
         candidate = by_display.get(doc.path)
-        return _compose_variables(candidate, options) if candidate else {}
+        return _compose_variables(candidate, options, doc.text)[0] if candidate else {}
 
     documents, errors = compose_project.assemble(loaded.documents, open_compose, variables_for)
     problems = loaded.problems + [Problem(e.file, "error", e.message, e.line, None, "unparsable") for e in errors]
@@ -123,9 +143,10 @@ def env_files_named(candidate: Candidate, documents: list[Document], known: set[
     found: list[Candidate] = []
     for doc in documents:
         for name in doc.meta.get("env_files", []):
-            path = (candidate.path.parent / name).absolute()
+            # normalised: `../shared/app.env` is the file discovery found as shared/app.env, judged once
+            path = Path(os.path.normpath((candidate.path.parent / name).absolute()))
             if path not in known and path not in (c.path for c in found) and path.is_file():
-                found.append(Candidate(path, str(Path(candidate.display).parent / name), "env", False))
+                found.append(Candidate(path, os.path.normpath(Path(candidate.display).parent / name), "env", False))
     return found
 
 
@@ -238,7 +259,11 @@ def _parse(candidate: Candidate, text: str, options: LoadOptions) -> list[Docume
             doc.positions = dict(part.positions.items())  # compose.build adds the positions of list-form environments
             if not isinstance(part.data, dict):
                 raise InputError("a compose file must be a mapping at the top level", part.start_line)
-            compose.build(doc, _compose_variables(candidate, options))
+            variables, used = _compose_variables(candidate, options, text)
+            compose.build(doc, variables)
+            if used:
+                doc.meta["interpolation_env"] = [f"{shown} ({how})" for shown, how in used]
+                doc.meta["interpolation_files"] = [shown for shown, _ in used]
         documents.append(doc)
     return documents
 
@@ -277,16 +302,34 @@ def _kubernetes_objects(candidate: Candidate, part: YamlDocument, environment: s
     return objects
 
 
-def _compose_variables(candidate: Candidate, options: LoadOptions) -> dict[str, str]:
-    """Compose reads `.env` in the project folder, or the --env-file(s) instead."""
-    sources = [Path(p) for p in options.env_files] or [candidate.path.parent / ".env"]
+def _compose_variables(
+    candidate: Candidate, options: LoadOptions, text: str
+) -> tuple[dict[str, str], list[tuple[str, str]]]:
+    """The variables a compose file is interpolated with (inputs/env_select.py), and which file(s) gave them."""
+    from checker.inputs import env_select
+    from checker.inputs.interpolate import UNKNOWN
+
     variables: dict[str, str] = {}
-    for source in sources:
-        if not source.is_file():
+    used: list[tuple[str, str]] = []
+    for choice in env_select.choose(candidate.path, text, options.env_files, options.roots):
+        if not choice.path.is_file():
             continue
         try:
-            parsed = env_file.parse_env(read_text(source), variables)
+            parsed = env_file.parse_env(read_text(choice.path), variables)
         except InputError:
             continue  # the env file itself is reported when it is scanned
-        variables.update({entry.key: entry.value for entry in parsed.entries})
-    return variables
+        if choice.keys_only:  # a template: its `<...>` placeholders are replaced before deploying, the rest is kept
+            variables.update({e.key: UNKNOWN if env_select.placeholder(e.value) else e.value for e in parsed.entries})
+        else:
+            variables.update({entry.key: entry.value for entry in parsed.entries})
+        used.append((_shown(choice.path, candidate), choice.how))
+    return variables, used
+
+
+def _shown(path: Path, candidate: Candidate) -> str:
+    """An env file's path as the report shows the compose file's: relative to the same place."""
+    try:
+        relative = os.path.relpath(path.absolute(), candidate.path.parent)
+    except ValueError:
+        return str(path)
+    return os.path.normpath(os.path.join(os.path.dirname(candidate.display), relative))

@@ -4,7 +4,10 @@
 
 A document's unit is, in order:
 - a live object's source: `k8s://<context>` (one cluster), `docker` (one host);
-- a compose project (inputs/compose_project.py): `compose:<base file>`;
+- a built kustomization, `kustomize:<folder>`, or a rendered chart release, `helm:<folder>[values file]`
+  (inputs/render.py, render_helm.py: set when they are built);
+- a compose project (inputs/compose_project.py): `compose:<base file>`; its env files too (those it names
+  in `env_file:` or reads for interpolation, and the env files in its folder);
 - the shallowest folder above the file that matches one of `globs` (`.preflight.yaml` `units:`, e.g.
   `envs/*`, `clusters/*/apps/*`; matched folder by folder against the end of the folder's path);
 - the nearest folder above it with a `kustomization.yaml` (a kustomization), or a `Chart.yaml` (a chart);
@@ -38,8 +41,9 @@ def assign(documents: list[Document], globs: tuple[str, ...] = ()) -> dict[str, 
     patterns = tuple(tuple(part for part in glob.strip("/").split("/") if part) for glob in globs if glob.strip("/"))
     leaves: dict[int, str] = {}
     frozen: set[str] = set()
+    env_units = _compose_env_units(documents)
     for doc in documents:
-        fixed = doc.meta.get("unit") or _fixed_unit(doc)
+        fixed = doc.meta.get("unit") or _fixed_unit(doc) or _env_unit(doc, env_units)
         if fixed:
             doc.meta["unit"] = fixed
             continue
@@ -66,6 +70,30 @@ def _fixed_unit(doc: Document) -> str | None:
     if doc.path in ("-", "<stdin>"):
         return "<stdin>"
     return None
+
+
+def _compose_env_units(documents: list[Document]) -> tuple[dict[str, str], dict[str, str]]:
+    """The env files of each compose project: those it names (env_file:, the interpolation file), and its folder's."""
+    named: dict[str, str] = {}
+    folders: dict[str, str] = {}
+    for doc in documents:
+        if doc.kind != "compose" or doc.path in ("-", "<stdin>"):
+            continue
+        unit, folder = f"compose:{doc.path}", os.path.dirname(doc.path)
+        for name in doc.meta.get("env_files", []):
+            named.setdefault(os.path.normpath(os.path.join(folder, name)), unit)
+        for path in doc.meta.get("interpolation_files", []):
+            named.setdefault(os.path.normpath(path), unit)
+        folders.setdefault(folder, unit)
+    return named, folders
+
+
+def _env_unit(doc: Document, env_units: tuple[dict[str, str], dict[str, str]]) -> str | None:
+    """An env file deploys with the compose project that reads it, else with the one in its folder."""
+    if doc.kind != "env":
+        return None
+    named, folders = env_units
+    return named.get(os.path.normpath(doc.path)) or folders.get(os.path.dirname(doc.path))
 
 
 @lru_cache(maxsize=65536)

@@ -233,30 +233,53 @@ def _alert_delivery(documents: list[Document]) -> Iterator[Observation]:
 
 def _log_shipping(documents: list[Document], apps: list[Workload], params: Params) -> Iterator[Observation]:
     config = next((d for d in documents if d.kind == "logging"), None)
-    if config is not None:
+    if config is not None:  # a shipper's configuration: read scan-wide, as scrape configs are
         yield Observation((), f"log shipping configured in {config.path}", status="pass", document=config)
         return
-    for workload in workloads(documents):
-        shipper = next((i for i in workload.images if LOG_SHIPPERS.match(image_name(i))), None)
-        if shipper:
-            yield Observation(workload.path, f"{workload.label()} ships logs ({shipper})", status="pass", document=workload.doc)
-            return
-        logging = workload.spec.get("logging") if workload.source == "compose" else None
-        driver = text(logging.get("driver")) if isinstance(logging, dict) else ""
-        if driver not in SHIPPING_DRIVERS_NOT:
-            yield Observation(workload.path + ("logging", "driver"), f"{workload.label()} logs to the {driver} driver",
-                              status="pass", document=workload.doc)
-            return
-        setting = obs.pushes(workload, params.log_keys)
-        if setting:
-            where = setting.path if setting.scope else workload.path  # else: from an env_file
-            yield Observation(where, f"{workload.label()} sends logs to {setting.key}", status="pass", document=workload.doc)
-            return
-    yield Observation((), f"logs of {_names(apps)} stay on the host: no log shipper, logging driver or log endpoint")
+    every = list(workloads(documents))
+    for unit, members in _by_unit(apps, every):  # a shipper in one deployment unit ships no other's logs
+        shipped = next((o for o in map(lambda w: _ships_logs(w, params), members[1]) if o is not None), None)
+        if shipped is not None:
+            yield shipped
+            continue
+        where = members[0][0]
+        yield Observation(where.path, f"logs of {_names(members[0])} stay on the host: no log shipper, logging driver "
+                                      "or log endpoint", document=where.doc if unit is not None else None)
+
+
+def _ships_logs(workload: Workload, params: Params) -> Observation | None:
+    shipper = next((i for i in workload.images if LOG_SHIPPERS.match(image_name(i))), None)
+    if shipper:
+        return Observation(workload.path, f"{workload.label()} ships logs ({shipper})", status="pass", document=workload.doc)
+    logging = workload.spec.get("logging") if workload.source == "compose" else None
+    driver = text(logging.get("driver")) if isinstance(logging, dict) else ""
+    if driver not in SHIPPING_DRIVERS_NOT:
+        return Observation(workload.path + ("logging", "driver"), f"{workload.label()} logs to the {driver} driver",
+                           status="pass", document=workload.doc)
+    setting = obs.pushes(workload, params.log_keys)
+    if setting:
+        where = setting.path if setting.scope else workload.path  # else: from an env_file
+        return Observation(where, f"{workload.label()} sends logs to {setting.key}", status="pass", document=workload.doc)
+    return None
+
+
+def _by_unit(apps: list[Workload], every: list[Workload]) -> list[tuple[str | None, tuple[list[Workload], list[Workload]]]]:
+    """(unit, (its applications, all its workloads)) for each unit with an application; one scan-wide group
+    (unit None) when every application is in one unit."""
+    units: dict[str, tuple[list[Workload], list[Workload]]] = {}
+    for app in apps:
+        units.setdefault(str(app.doc.meta.get("unit", "")), ([], []))[0].append(app)
+    if len(units) <= 1:
+        return [(None, (apps, every))] if apps else []
+    for workload in every:
+        group = units.get(str(workload.doc.meta.get("unit", "")))
+        if group is not None:
+            group[1].append(workload)
+    return [(unit, group) for unit, group in units.items()]
 
 
 def _dashboards(documents: list[Document], apps: list[Workload], params: Params) -> Iterator[Observation]:
-    for doc in documents:
+    for doc in documents:  # provisioning files and dashboard objects: read scan-wide
         data = doc.data if isinstance(doc.data, dict) else {}
         kind = doc.meta.get("k8s_kind")
         if (doc.kind == "grafana" and data.get("providers")) or kind == "GrafanaDashboard" or (
@@ -264,14 +287,21 @@ def _dashboards(documents: list[Document], apps: list[Workload], params: Params)
         ):
             yield Observation((), f"dashboards provisioned by {doc.meta.get('label') or doc.path}", status="pass", document=doc)
             return
-    for workload in workloads(documents):
-        if any(image_name(i).startswith("grafana") for i in workload.images):
-            mount = next((m for m in workload.mounts if "dashboards" in m.target), None)
-            if mount:
-                yield Observation(mount.path, f"{workload.label()} mounts dashboards at {mount.target}", status="pass",
-                                  document=workload.doc)
-                return
-    yield Observation((), f"no dashboard is provisioned for {_names(apps)}")
+    for unit, (unit_apps, members) in _by_unit(apps, list(workloads(documents))):  # a Grafana serves its own unit
+        mounted = None
+        for workload in members:
+            if any(image_name(i).startswith("grafana") for i in workload.images):
+                mount = next((m for m in workload.mounts if "dashboards" in m.target), None)
+                if mount:
+                    mounted = Observation(mount.path, f"{workload.label()} mounts dashboards at {mount.target}",
+                                          status="pass", document=workload.doc)
+                    break
+        if mounted is not None:
+            yield mounted
+            continue
+        first = unit_apps[0]
+        yield Observation(first.path, f"no dashboard is provisioned for {_names(unit_apps)}",
+                          document=first.doc if unit is not None else None)
 
 
 def _names(apps: list[Workload]) -> str:

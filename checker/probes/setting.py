@@ -62,9 +62,9 @@ def check(doc: Document, params: Params, context: Context) -> Iterator[Observati
         return
     found = list(matching(doc, params.keys, params.exclude))
     if params.required == "each":
-        present = {s.key.upper() for s in found}
+        present = {s.key for s in found}  # names are case-sensitive: `token_key` does not set TOKEN_KEY
         for key in params.keys:
-            if key.upper() not in present:
+            if key not in present:
                 yield Observation((), f"{key} is not set", key)
     elif params.required and not found:
         yield Observation((), f"none of {', '.join(params.keys)} is set")
@@ -82,16 +82,26 @@ def _check_project(project: Document, params: Params, context: Context) -> Itera
         scope = f"{'/'.join(context.environments)} " if context.environments else ""
         yield Observation((), f"no {scope}env or compose file in scope", status="skip")
         return
+    # each deployment unit on its own (inputs/units.py): one project's error tracker is not another's
+    units: dict[str, list[Document]] = {}
+    for doc in documents:
+        units.setdefault(str(doc.meta.get("unit", "")), []).append(doc)
+    for members in units.values():
+        yield from _check_unit(members, params, len(units) > 1)
+
+
+def _check_unit(documents: list[Document], params: Params, several: bool) -> Iterator[Observation]:
+    first = documents[0] if several else None  # with several units, each finding is shown at its unit's first file
     found = [(d, s) for d in documents for s in matching(d, params.keys, params.exclude)]
     if params.required == "each":
-        present = {s.key.upper() for _, s in found}
+        present = {s.key for _, s in found}
         for key in params.keys:
-            if key.upper() not in present:
-                yield Observation((), f"{key} is not set in any file in scope")
+            if key not in present:
+                yield Observation((), f"{key} is not set in any file in scope", document=first)
     elif params.required and not found:
         paths = list(dict.fromkeys(d.path for d in documents))
         names = ", ".join(paths[:3]) + (" ..." if len(paths) > 3 else "")
-        yield Observation((), f"none of {', '.join(params.keys)} is set in any file in scope ({names})")
+        yield Observation((), f"none of {', '.join(params.keys)} is set in any file in scope ({names})", document=first)
         return
     for doc in documents:
         for observation in _check_values(doc, [s for d, s in found if d is doc], params):

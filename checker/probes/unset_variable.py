@@ -28,9 +28,15 @@ class Params:
 
 def check(doc: Document, params: Params, context: Context) -> Iterator[Observation]:
     seen: set[str] = set()
+    used = doc.meta.get("interpolation_env") or []  # inputs/env_select.py: which file, and why
+    where = "; ".join(used) if used else "no env file: no .env beside it, no --env-file"
     for name, path, required in doc.unset_variables:
         if name in seen or (params.only_required and not required):
             continue
         seen.add(name)
         kind = "is required" if required else "is used without a default"
-        yield Observation(path, f"${{{name}}} {kind} but not set in the env file(s) that apply", name)
+        yield Observation(path, f"${{{name}}} {kind} but not set (interpolated with {where})", name,
+                          evidence={"interpolated_with": used})
+    if not seen:
+        yield Observation((), f"every variable it needs is set (interpolated with {where})", status="pass",
+                          evidence={"interpolated_with": used})

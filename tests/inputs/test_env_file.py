@@ -90,9 +90,28 @@ def test_references_to_earlier_keys_and_defaults():
     }
 
 
-def test_reference_to_a_later_or_unknown_key_is_unresolved():
-    parsed = parse_env("URL=${HOST}/x\nHOST=db\n")
-    assert (parsed.entries[0].value, parsed.entries[0].resolved) == ("/x", False)
+def test_reference_to_a_later_or_unknown_key_expands_to_empty_and_a_braced_one_stays_unknown():
+    # Compose reads `.env` top to bottom: HOST is not set yet, so URL is "/x" (a warning, not an error);
+    # `${HOST}` is written as a reference (to the shell, most likely), so the scan does not judge "/x"
+    parsed = parse_env("URL=${HOST}/x\nHOST=db\nPLAIN=$PORT/x\n")
+    assert [(e.value, e.resolved) for e in parsed.entries] == [("/x", False), ("db", True), ("/x", True)]
+
+
+def test_a_dollar_inside_a_secret_cuts_it_where_compose_does():
+    parsed = parse_env("DEFAULT_ROOT_PSW=Xk3r9$Lq2wPz\nQ=\"Xk3r9$Lq2\"\nS='Xk3r9$Lq2'\nD=Xk3r9$$Lq2\n")
+    assert [(e.key, e.value, e.resolved) for e in parsed.entries] == [
+        ("DEFAULT_ROOT_PSW", "Xk3r9", True), ("Q", "Xk3r9", True), ("S", "Xk3r9$Lq2", True), ("D", "Xk3r9$Lq2", True),
+    ]
+
+
+def test_a_value_made_only_of_unset_references_stays_unknown():
+    # `${FROM_SHELL}` comes from the shell that runs compose: not known to a scan, never judged as ""
+    parsed = parse_env("A=${FROM_SHELL}\nB=${REQUIRED:?set it}x\n")
+    assert [(e.value, e.resolved) for e in parsed.entries] == [("", False), ("x", False)]
+
+
+def test_env_names_are_case_sensitive():
+    assert values("token_key=a\nTOKEN_KEY=b\n") == {"token_key": "a", "TOKEN_KEY": "b"}
 
 
 def test_reference_uses_the_value_at_that_point_of_the_file():

@@ -90,3 +90,21 @@ def test_scan_verbose_lists_the_units(tmp_path: Path):
                           capture_output=True, text=True, timeout=120)
     assert "deployment units: 2" in done.stderr
     assert f"{tmp_path}/clusters/us: 1 file(s), 1 k8s" in done.stderr
+
+
+def test_env_files_deploy_with_the_compose_project_that_reads_them(tmp_path: Path):
+    for name in ("a", "b"):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "compose.yaml").write_text("services:\n  app:\n    image: app:1.0\n    env_file: ../shared/app.env\n"
+                                                      if name == "a" else "services:\n  app:\n    image: app:1.0\n")
+        (tmp_path / name / ".env.production").write_text("SENTRY_DSN=https://k@sentry.example/1\n" if name == "a" else "X=1\n")
+    (tmp_path / "shared").mkdir()
+    (tmp_path / "shared" / "app.env").write_text("Y=1\n")
+    documents = load(list(discover([str(tmp_path)]))).documents
+    units = {Path(d.path).relative_to(tmp_path).as_posix(): d.meta["unit"] for d in (assign(documents) and documents)}
+    a, b = f"compose:{tmp_path}/a/compose.yaml", f"compose:{tmp_path}/b/compose.yaml"
+    assert units == {"a/compose.yaml": a, "a/.env.production": a, "shared/app.env": a,
+                     "b/compose.yaml": b, "b/.env.production": b}
+    # so project `a`'s error tracker does not count for project `b`
+    report = scan_paths([str(tmp_path)], select=["MON-010"])
+    assert [(r.status, Path(r.location.file).parent.name if r.location else None) for r in report.results] == [("fail", "b")]

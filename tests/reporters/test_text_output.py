@@ -65,8 +65,6 @@ def test_scanning_examples_keeps_each_folders_attestations() -> None:
     assert attested(alone) and attested(both) == attested(alone)
 
 
-@pytest.mark.xfail(strict=True, reason="deployment units (issue 13, inputs-model) keep each folder's project apart; "
-                                       "remove this marker when they land")
 def test_scanning_examples_does_not_merge_the_two_deployments() -> None:
     """Whole-deployment findings of each example folder, scanned alone, are the same inside `scan examples/`."""
     def project_findings(path: Path) -> set[tuple[str, str]]:

@@ -21,7 +21,7 @@ SETTINGS = settings(max_examples=300, deadline=None, suppress_health_check=[Heal
 names = st.from_regex(r"[A-Za-z_][A-Za-z0-9_]{0,20}", fullmatch=True)
 # values an unquoted or single-quoted env line carries as written
 plain_values = st.text(alphabet=string.ascii_letters + string.digits + "-_./:@%+=,", max_size=40)
-# python-dotenv reads \\ and \' as escapes inside single quotes: left out of the round trip
+# Compose reads \' as the quote itself inside single quotes (and \ before it): left out of the round trip
 quoted_values = st.text(alphabet=st.characters(blacklist_characters="'\\\n\r\x00", blacklist_categories=("Cs",)), max_size=40)
 
 
@@ -66,7 +66,8 @@ def test_interpolation_never_raises(text: str, values: dict[str, str]) -> None:
 @SETTINGS
 @given(st.text(max_size=200), variables)
 def test_escaped_dollars_round_trip(text: str, values: dict[str, str]) -> None:
-    assert interpolate(text.replace("$", "$$"), values) == (text, [])
+    result = interpolate(text.replace("$", "$$"), values)
+    assert (result.value, result.unset, result.unknown) == (text, [], [])
 
 
 @SETTINGS
