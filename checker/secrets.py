@@ -40,7 +40,7 @@ PLACEHOLDER = re.compile(
     r"|^(please[_-]?)?change[_-]?(me|it|this|the|your|[a-z]*(password|secret|token|key|pass|salt))"  # changeMe, changeThisSecret
     r"|^(please[_-]?)?change(?-i:[A-Z0-9_-])|^(?-i:CHANGE)"  # change<Something>: ChangeMe1234, change_this, CHANGEME
     r"|^(set|fill|put|insert|enter|update)[_-]?(me|it|your|this|here)|^to[_-]?be[_-]?(set|replaced|changed)"
-    r"|x{6,}|^x{3,}$|^(todo|tbd|fixme|placeholder|dummy|sample|undefined|example|secret_here|not[_-]?set)$|^\.{3}$|^\*+$",
+    r"|x{6,}|^x{3,}$|^(todo|tbd|fixme|placeholder|dummy|sample|undefined|example|secret_here|not[_-]?set)$|^\.{3}$|^\*{3,}$",  # `*` alone is a wildcard (ALLOWED_ORIGINS=*), not a placeholder
     re.IGNORECASE,
 )
 
