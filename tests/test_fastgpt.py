@@ -50,7 +50,7 @@ FAILS: dict[tuple[str, str], list[tuple[int, str]]] = {
     ("FGPT-010", "fail-weak.env"): [
         (1, "TOKEN_KEY is a known default"), (2, "DEFAULT_ROOT_PSW is a known default"),
         (3, "MINIO_ROOT_USER is a known default"), (4, "MINIO_ROOT_PASSWORD is a known default"),
-        (5, "AGENT_SANDBOX_PROXY_SECRET is a known default"), (6, "REDIS_PASSWORD is empty"),
+        (5, "AGENT_SANDBOX_PROXY_SECRET is a known default"),  # REDIS_PASSWORD= (line 6) is FGPT-001's
     ],
     ("FGPT-011", "fail-short.env"): [(2, "AES256_SECRET_KEY is 12 characters"), (3, "MINIO_ROOT_USER is 10 characters")],
     ("FGPT-020", "fail-off.env"): [(1, "USE_IP_LIMIT is 'false'")],
