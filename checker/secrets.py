@@ -18,7 +18,7 @@ SECRET_KEY_GLOBS = (
 NOT_SECRET_GLOBS = (
     "*_KEY_ID", "*PUBLIC_KEY*", "*_KEY_PATH", "*_KEY_FILE", "*PASSWORD_FILE*", "*SECRET_FILE*", "*_FILE",
     "*_ENABLED", "*_ENABLE", "*_MONTH*", "*_DAYS", "*_SECONDS", "*_EXPIRE*", "*_TTL", "*_COUNT", "*_LENGTH",
-    "*_TIMEOUT", "*_USERS", "*_USER", "*_USERNAME", "*_NAME",
+    "*_TIMEOUT", "*_USERS", "*_USER", "*_USERNAME", "*_NAME", "*_VERSION", "*_ALGORITHM", "*_STRATEGY", "*TOKENS",
     # widened `*_AUTH*` names: the switches and addresses around an authentication secret
     "*_AUTH_METHOD*", "*_AUTH_TYPE", "*_AUTH_MODE", "*_AUTH_URL", "*_AUTH_URI", "*_AUTH_HOST", "*_AUTH_PORT",
     "*_AUTH_PROVIDER*", "*_AUTH_ENDPOINT", "*_AUTH_DOMAIN", "*_AUTH_SOURCE", "*_AUTH_MECHANISM", "*_AUTH_PLUGIN",
@@ -64,12 +64,18 @@ _PATH = re.compile(r"^(?:~|\.{1,2})?(?:/[\w.@-]+)+/?$|^[\w.-]+(?:/[\w.@-]+)+$|^[
 _KEY_FILE_SUFFIX = re.compile(r"\.(pem|key|crt|cer|csr|p12|pfx|jks|keystore|json|txt|asc|gpg|pub|der|conf)$", re.IGNORECASE)
 
 
-def not_a_secret_value(value: str) -> str | None:
-    """Why `value` cannot be a secret whatever its key (a switch, a number, a file path), else None."""
+_PASSWORD_KEY = re.compile(r"PASS|PSW|PWD|PIN", re.IGNORECASE)
+
+
+def not_a_secret_value(value: str, key: str = "") -> str | None:
+    """Why `value` cannot be a secret (a switch, a number, a file path), else None.
+
+    A number is a secret under a password key (`DEFAULT_ROOT_PSW=1234`), a count elsewhere (`MAX_TOKENS=4096`).
+    """
     text = value.strip().strip("'\"")
-    if _SWITCH.match(text):
+    if _SWITCH.match(text) and not (text.isdigit() and _PASSWORD_KEY.search(key)):
         return "a switch"
-    if _NUMBER.match(text):
+    if _NUMBER.match(text) and not _PASSWORD_KEY.search(key):
         return "a number"
     if "://" not in text and _PATH.match(text) and (text.startswith(("/", "~/", "./", "../")) or _KEY_FILE_SUFFIX.search(text)):
         return "a file path"

@@ -55,7 +55,8 @@ def document_secrets(doc: Document) -> frozenset[str]:
     weak = known_weak_values()
     kept = frozenset(
         s for s in found
-        if len(s) >= MIN_SECRET_LENGTH and "${" not in s and s.lower() not in weak and not not_a_secret_value(s)
+        if len(s) >= MIN_SECRET_LENGTH and "${" not in s and s.lower() not in weak
+        and not_a_secret_value(s, "PASSWORD") is None  # numbers stay: a numeric password is still one
     )  # `disabled`, `/certs/redis.key`: a switch or a path under a secret-ish key is no secret to hide
     doc.meta["_secrets"] = kept
     return kept

@@ -69,7 +69,7 @@ def entropy_per_char(value: str) -> float:
 
 
 def classify(
-    value: str, params: Params, environment: str, products: tuple[str, ...] = ()
+    value: str, params: Params, environment: str, products: tuple[str, ...] = (), key: str = ""
 ) -> tuple[Check, str] | None:
     """The one check `value` belongs to and why, among `params.checks` and the checks it defers to."""
     weak = {v.lower() for v in params.weak_values}
@@ -78,7 +78,7 @@ def classify(
     min_length = params.min_length if isinstance(params.min_length, int) else params.min_length.get(environment, 12)
     text = value.strip()
     wanted = set(params.checks) | set(params.defers_to)
-    not_secret = not_a_secret_value(text)
+    not_secret = not_a_secret_value(text, key)
     for check in ORDER:
         if check not in wanted:
             continue
@@ -99,9 +99,11 @@ def classify(
     return None
 
 
-def weakness(value: str, params: Params, environment: str, products: tuple[str, ...] = ()) -> str | None:
+def weakness(
+    value: str, params: Params, environment: str, products: tuple[str, ...] = (), key: str = ""
+) -> str | None:
     """Why `value` is a weak secret for one of this rule's checks, or None (also when another rule owns it)."""
-    found = classify(value, params, environment, products)
+    found = classify(value, params, environment, products, key)
     return found[1] if found is not None and found[0] in params.checks else None
 
 
@@ -128,7 +130,7 @@ def check(doc: Document, params: Params, context: Context) -> Iterator[Observati
             continue
         if products is None:
             products = _products(doc) if "guessable" in params.checks else ()
-        reason = weakness(value, params, doc.environment, products)
+        reason = weakness(value, params, doc.environment, products, setting.key)
         if reason:
             yield Observation(setting.path, f"{label} {reason}", value, secret=True)
 
