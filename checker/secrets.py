@@ -10,10 +10,16 @@ from functools import lru_cache
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
-SECRET_KEY_GLOBS = (
-    "*PASSWORD*", "*PASSWD*", "*_PSW", "*_PWD", "*_PASS", "*SECRET*", "*TOKEN*", "*_KEY", "*_KEY_V*",
-    "*APIKEY*", "*API_KEY*", "*PRIVATE_KEY*", "*CREDENTIAL*", "*AUTH_KEY*", "*SALT*", "*_AUTH", "*_AUTH_*",
-)  # `*_DSN` is judged by the password inside it (uri_password): a Sentry DSN holds a public key, not a secret
+# names that say "secret" whatever the value
+CLEAR_SECRET_GLOBS = (
+    "*PASSWORD*", "*PASSWD*", "*_PSW", "*_PWD", "*SECRET*", "*TOKEN*", "*_KEY",
+    "*APIKEY*", "*API_KEY*", "*PRIVATE_KEY*", "*CREDENTIAL*", "*AUTH_KEY*",
+)
+# names that hold a secret as often as a setting (`SMTP_AUTH=login`, `REDIS_AUTH=s3cr3t`): judged
+# by the weak-secret rules like the others, but an inline value must look like a secret (inline_secret.py)
+WIDE_SECRET_GLOBS = ("*_PASS", "*_KEY_V*", "*SALT*", "*_AUTH", "*_AUTH_*")
+SECRET_KEY_GLOBS = CLEAR_SECRET_GLOBS + WIDE_SECRET_GLOBS
+# `*_DSN` is judged by the password inside it (uri_password): a Sentry DSN holds a public key, not a secret
 # keys that match the globs above but name a public identifier, not a secret
 NOT_SECRET_GLOBS = (
     "*_KEY_ID", "*PUBLIC_KEY*", "*_KEY_PATH", "*_KEY_FILE", "*PASSWORD_FILE*", "*SECRET_FILE*", "*_FILE",
@@ -100,6 +106,11 @@ def key_matches(key: str, globs: tuple[str, ...]) -> bool:
 
 def is_secret_key(key: str) -> bool:
     return key_matches(key, SECRET_KEY_GLOBS) and not key_matches(key, NOT_SECRET_GLOBS)
+
+
+def is_clear_secret_key(key: str) -> bool:
+    """A secret-ish key whose name alone says it holds a secret (not only `*_AUTH*`, `*SALT*` ...)."""
+    return key_matches(key, CLEAR_SECRET_GLOBS) and not key_matches(key, NOT_SECRET_GLOBS)
 
 
 def uri_scheme(value: str) -> str | None:

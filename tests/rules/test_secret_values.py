@@ -71,6 +71,8 @@ COMPOSE = """services:
       JWT_SECRET: ${JWT_SECRET:?set it}
       CACHE_TOKEN: ${CACHE_TOKEN:-changeme}
       SIGNING_KEY: ${SIGNING_KEY:-Zq8wV2nR5tYxP1Lm4Kd7}
+      SMTP_AUTH: login
+      REDIS_AUTH: s3cr3tValue1
 """
 
 
@@ -78,6 +80,7 @@ def test_inline_secret_skips_switches_paths_references_and_placeholders(tmp_path
     failed = _scan(tmp_path, "compose.yaml", COMPOSE, select=("SEC-006",))
     assert [(r.location.line, r.message) for r in failed] == [
         (11, "SIGNING_KEY (service app) has a literal default around its variable reference"),
+        (13, "REDIS_AUTH (service app) is written inline"),  # a wide name: only a value that looks secret
     ]
 
 
