@@ -30,19 +30,20 @@ _QUERY_NAMES = (
     r"|session(?:id)?)"
 )
 _FLAGS = r"password|passwd|pass|requirepass|masterauth|token|secret|api-key|apikey|auth-token|access-token|client-secret"
-_TOKENS = (
-    r"(?:AKIA|ASIA|ABIA|ACCA)[A-Z0-9]{16}(?![A-Za-z0-9])",
-    r"gh[pousr]_[A-Za-z0-9]{36,255}|github_pat_[A-Za-z0-9_]{22,255}",
-    r"gl(?:pat|dt|rt|ptt|cbt|imt|oas|ft|soat|sst|agent|wt)-[A-Za-z0-9_-]{20,255}",
-    r"xox[abposre]-[A-Za-z0-9-]{10,255}|xapp-[0-9]-[A-Za-z0-9-]{10,255}",
-    r"(?:sk|rk)_(?:live|test)_[A-Za-z0-9]{10,255}|whsec_[A-Za-z0-9]{20,255}",
-    r"npm_[A-Za-z0-9]{36}(?![A-Za-z0-9])",
-    r"pypi-AgEIcHlwaS5vcmc[A-Za-z0-9_-]{50,}",
-    r"AIza[0-9A-Za-z_-]{35}",
-    r"sk-(?:proj-|ant-[a-z0-9]{1,10}-)?[A-Za-z0-9_-]{20,255}",
-    r"SG\.[A-Za-z0-9_-]{16,64}\.[A-Za-z0-9_-]{16,64}",
-    r"eyJ[A-Za-z0-9_-]{8,4096}\.eyJ[A-Za-z0-9_-]{4,65536}\.[A-Za-z0-9_-]{0,4096}",
+_NAMED_TOKENS = (
+    ("an AWS access key", r"(?:AKIA|ASIA|ABIA|ACCA)[A-Z0-9]{16}(?![A-Za-z0-9])"),
+    ("a GitHub token", r"gh[pousr]_[A-Za-z0-9]{36,255}|github_pat_[A-Za-z0-9_]{22,255}"),
+    ("a GitLab token", r"gl(?:pat|dt|rt|ptt|cbt|imt|oas|ft|soat|sst|agent|wt)-[A-Za-z0-9_-]{20,255}"),
+    ("a Slack token", r"xox[abposre]-[A-Za-z0-9-]{10,255}|xapp-[0-9]-[A-Za-z0-9-]{10,255}"),
+    ("a Stripe key", r"(?:sk|rk)_(?:live|test)_[A-Za-z0-9]{10,255}|whsec_[A-Za-z0-9]{20,255}"),
+    ("an npm token", r"npm_[A-Za-z0-9]{36}(?![A-Za-z0-9])"),
+    ("a PyPI token", r"pypi-AgEIcHlwaS5vcmc[A-Za-z0-9_-]{50,}"),
+    ("a Google API key", r"AIza[0-9A-Za-z_-]{35}"),
+    ("an OpenAI-style API key", r"sk-(?:proj-|ant-[a-z0-9]{1,10}-)?[A-Za-z0-9_-]{20,255}"),
+    ("a SendGrid key", r"SG\.[A-Za-z0-9_-]{16,64}\.[A-Za-z0-9_-]{16,64}"),
+    ("a JWT", r"eyJ[A-Za-z0-9_-]{8,4096}\.eyJ[A-Za-z0-9_-]{4,65536}\.[A-Za-z0-9_-]{0,4096}"),
 )
+_TOKENS = tuple(pattern for _, pattern in _NAMED_TOKENS)
 _VALUE = r"[^\s\"'`;&|<>,)}\]]{1,4096}"
 _LONG_WORD = re.compile(r"[A-Za-z0-9_.-]{14}")  # every token format is at least this long
 # (form, its secret group, a cheap test that the form may occur: most texts pass none of them)
@@ -133,3 +134,32 @@ def mask_found(text: str) -> str:
         return text
     pieces.append(text[last:])
     return "".join(pieces)
+
+
+_PRIVATE_KEY = re.compile(r"-----BEGIN[ A-Z0-9]{0,40}PRIVATE KEY(?: BLOCK)?-----")
+
+
+@lru_cache(maxsize=1)
+def _named_tokens() -> tuple[tuple[str, re.Pattern[str]], ...]:
+    return tuple((name, re.compile(rf"(?<![A-Za-z0-9_])(?:{pattern})")) for name, pattern in _NAMED_TOKENS)
+
+
+def known_format(value: str) -> str | None:
+    """What known kind of secret `value` holds (`a private key`, `an AWS access key` ...), else None.
+
+    The forms above first (the same ones masking uses), then the detectors of Yelp's detect-secrets
+    for the formats they know and we do not (Azure storage, Twilio, Mailchimp, Discord, Telegram,
+    Square, Artifactory, IBM ...), imported only when a value is long enough to hold a token.
+    """
+    if len(value) < 16:
+        return None
+    if "PRIVATE KEY" in value and _PRIVATE_KEY.search(value):
+        return "a private key"
+    if _LONG_WORD.search(value) is None:
+        return None
+    for name, pattern in _named_tokens():
+        if pattern.search(value):
+            return name
+    from checker.secret_detectors import detected_kind  # detect-secrets: ~0.1 s to import, so only here
+
+    return detected_kind(value)

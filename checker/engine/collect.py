@@ -18,7 +18,7 @@ from typing import Any, Iterable
 
 from checker.inputs.document import Document
 from checker.secret_patterns import secret_values
-from checker.secrets import is_secret_key, key_matches, known_weak_values, uri_password
+from checker.secrets import is_secret_key, key_matches, known_weak_values, not_a_secret_value, uri_password
 
 MIN_SECRET_LENGTH = 6
 # Manifest fields that match the secret globs but hold names of secrets, not secrets
@@ -53,7 +53,11 @@ def document_secrets(doc: Document) -> frozenset[str]:
     if doc.kind != "project":  # the project's data is the other documents
         _walk(doc.data, found)
     weak = known_weak_values()
-    kept = frozenset(s for s in found if len(s) >= MIN_SECRET_LENGTH and "${" not in s and s.lower() not in weak)
+    kept = frozenset(
+        s for s in found
+        if len(s) >= MIN_SECRET_LENGTH and "${" not in s and s.lower() not in weak
+        and not_a_secret_value(s, "PASSWORD") is None  # numbers stay: a numeric password is still one
+    )  # `disabled`, `/certs/redis.key`: a switch or a path under a secret-ish key is no secret to hide
     doc.meta["_secrets"] = kept
     return kept
 

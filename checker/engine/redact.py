@@ -28,6 +28,12 @@ MIN_SECRET_LENGTH = 6  # shorter literal values would scrub ordinary words and n
 # Messages are mostly the tool's own words: a short secret (6-11 characters) is masked in one
 # only where it stands as a word of its own, so a key name that contains it stays readable.
 MIN_ANYWHERE_IN_MESSAGES = 12
+# In any text, a secret shorter than this is masked only where it stands as a whole value (not
+# inside an image name, a path or a longer word): a database password that is the product's name
+# must not turn `ghcr.io/labring/fastgpt-ngx` into `ghcr.io/labring/****** (7 chars)-ngx`. Where
+# a secret is held (a URI's password, `KEY=value`, a flag) secret_patterns.py masks it by its place.
+MIN_ANYWHERE = 16
+_VALUE_CHARS = frozenset("_-./+@%~")
 # Texts are cleaned at the end of the scan and again by each writer (a report, the baseline, a
 # bundle): a writer's pass finds the scan's texts in this memo instead of scanning them again.
 MAX_REMEMBERED = 4096
@@ -36,6 +42,16 @@ MAX_MEMO = 500_000
 
 def _word_char(char: str) -> bool:
     return char.isalnum() or char == "_"
+
+
+def _value_char(char: str) -> bool:
+    return char.isalnum() or char in _VALUE_CHARS
+
+
+def _inside(text: str, start: int, end: int, part_of: object) -> bool:
+    """Whether text[start:end + 1] continues into a neighbouring character of the same word or value."""
+    test = part_of if callable(part_of) else _word_char
+    return (start > 0 and bool(test(text[start - 1]))) or (end + 1 < len(text) and bool(test(text[end + 1])))
 
 
 class Redactor:
@@ -63,10 +79,10 @@ class Redactor:
         last = 0
         for end, secret in self._automaton.iter_long(text):
             start = end + 1 - len(secret)
-            if message and len(secret) < MIN_ANYWHERE_IN_MESSAGES and (
-                (start > 0 and _word_char(text[start - 1])) or (end + 1 < len(text) and _word_char(text[end + 1]))
-            ):
+            if message and len(secret) < MIN_ANYWHERE_IN_MESSAGES and _inside(text, start, end, _word_char):
                 continue
+            if len(secret) < MIN_ANYWHERE and _inside(text, start, end, _value_char):
+                continue  # part of a longer value: an image name, a path, a host
             pieces.append(text[last:start])
             pieces.append(mask(secret))
             last = end + 1

@@ -5,11 +5,13 @@ A YAML document with `apiVersion` and `kind` is a Kubernetes object (kind
 Document, with positions still pointing into the original file. For workloads
 the pod spec is found through each kind's own path, and every container
 (init and ephemeral ones too) is reachable through `containers()`. Container
-`env` entries and ConfigMap `data` become settings, so the secret, URI and
+`env` entries, ConfigMap `data` and Secret `stringData` / decoded `data` become settings, so the secret, URI and
 debug rules that read env files read Kubernetes objects too.
 """
 from __future__ import annotations
 
+import base64
+import binascii
 from typing import Any, Iterator, Mapping, NamedTuple
 
 from checker.inputs.document import Document, Position, Setting
@@ -75,6 +77,33 @@ def build(doc: Document) -> None:
         for key, value in obj["data"].items():
             text = "" if value is None else str(value)
             doc.settings.append(Setting(str(key), text, text, ("data", key), True, scope))
+    if obj.get("kind") == "Secret":
+        doc.settings.extend(_secret_settings(obj, f"Secret {doc.meta['k8s_name']}"))
+
+
+def _secret_settings(obj: dict[str, Any], scope: str) -> Iterator[Setting]:
+    """A Secret's `stringData` as written and its `data` decoded from base64, so its values are judged by value.
+
+    A `data` value that is not base64 of UTF-8 text (a keystore, an image) is no setting.
+    """
+    for field_name in ("data", "stringData"):
+        entries = obj.get(field_name)
+        if not isinstance(entries, dict):
+            continue
+        for key, value in entries.items():
+            if value is None or isinstance(value, (dict, list)):
+                continue
+            raw = str(value)
+            text = _base64_text(raw) if field_name == "data" else raw
+            if text is not None:
+                yield Setting(str(key), text, raw, (field_name, key), True, scope)
+
+
+def _base64_text(raw: str) -> str | None:
+    try:
+        return base64.b64decode("".join(raw.split()), validate=True).decode("utf-8")
+    except (binascii.Error, ValueError):
+        return None
 
 
 def describe(doc: Document) -> str:

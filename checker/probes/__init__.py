@@ -14,6 +14,7 @@ PROBES: dict[str, str] = {
     "weak-secret": "checker.probes.weak_secret",
     "secret-reuse": "checker.probes.secret_reuse",
     "inline-secret": "checker.probes.inline_secret",
+    "secret-format": "checker.probes.secret_format",
     "connection-uri": "checker.probes.connection_uri",
     "cors-origins": "checker.probes.cors_origins",
     "public-url": "checker.probes.public_url",

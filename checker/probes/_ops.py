@@ -27,6 +27,8 @@ took 128 s on one 9 MB value). So the work of each match is bounded:
 """
 from __future__ import annotations
 
+import math
+import re
 import time
 from functools import lru_cache
 from typing import Any, Callable, Protocol
@@ -56,15 +58,21 @@ def text(value: Any) -> str:
     return str(value)
 
 
+_DECIMAL = re.compile(r"[+-]?[0-9]+(\.[0-9]+)?")
+
+
 def number(value: Any) -> float | None:
+    """A number, or a string of plain decimal digits as applications read one.
+
+    Python's float() would also take `Infinity`, `nan`, `1_000` and `1e3`, which FastGPT's and
+    most services' parseInt / strconv.Atoi refuse: a lockout of `Infinity` seconds is no number.
+    """
     if isinstance(value, bool):
         return None
     if isinstance(value, (int, float)):
-        return float(value)
-    try:
-        return float(str(value).strip())
-    except ValueError:
-        return None
+        return float(value) if math.isfinite(value) else None
+    text = str(value).strip()
+    return float(text) if _DECIMAL.fullmatch(text) else None
 
 
 class Pattern(Protocol):

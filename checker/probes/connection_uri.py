@@ -2,11 +2,16 @@
 
 For settings whose value is a connection URI (mongodb://, mongodb+srv://,
 postgres(ql)://, redis(s)://, mysql://, amqp(s):// ...), `require` one of:
-  credentials  the URI carries a password
+  credentials  the URI carries a password, and its %-escapes decode (`%zz` does not: the
+               driver refuses the URI or logs in with another password)
   tls          TLS is on: rediss://, amqps://, mongodb+srv://, or a query such as
                tls=true, ssl=true, sslmode=require|verify-ca|verify-full, ssl-mode=REQUIRED
-  remote       the host is not localhost / 127.0.0.1 / ::1 / 0.0.0.0 (in production
-               that address is the container or pod itself, not the database)
+  remote       the host is not localhost / 127.0.0.1 / ::1 / 0.0.0.0, in any numeric
+               form (in production that address is the container or pod itself)
+With `uri_only: true` every listed key must hold a URI of one of `schemes`: a value
+in another form (a key=value DSN where the service wants a URI) is reported, since
+the service ignores it (aiproxy silently falls back to SQLite). A driver suffix
+(`postgresql+asyncpg://`) counts as its database's scheme.
 
 Fails (require: credentials):  MONGODB_URI=mongodb://mongo:27017/app
 Passes:                        MONGODB_URI=mongodb://app:Xk3r9Lq2Vw7z@mongo:27017/app
@@ -22,7 +27,8 @@ from checker.models import STRICT
 from checker.probes._settings import applies as applies  # re-exported: the engine calls probe.applies()
 from checker.probes._settings import matching, where
 from checker.probes.base import Context, Observation
-from checker.secrets import CONNECTION_SCHEMES, mask_uri, uri_password, uri_scheme
+from checker.hosts import is_local_host
+from checker.secrets import CONNECTION_SCHEMES, mask_uri, uri_password, uri_password_malformed, uri_scheme
 
 NAME = "connection-uri"
 TARGETS = ("env", "compose", "k8s", "helm-values", "docker")
@@ -38,12 +44,19 @@ class Params:
     require: Literal["credentials", "tls", "remote"]
     keys: list[str] = field(default_factory=lambda: ["*"])
     schemes: list[str] = field(default_factory=lambda: list(CONNECTION_SCHEMES))
+    uri_only: bool = False
 
 
 def check(doc: Document, params: Params, context: Context) -> Iterator[Observation]:
     for setting in matching(doc, params.keys):
         scheme = uri_scheme(setting.value)
-        if not setting.resolved or scheme not in params.schemes:
+        if not setting.resolved:
+            continue
+        if scheme not in params.schemes:
+            if params.uri_only and setting.value.strip():
+                shown = "a URI of another scheme" if scheme else "no URI"
+                yield Observation(setting.path, f"{where(setting)} is {shown}, not {'/'.join(params.schemes[:4])}://...",
+                                  setting.value, secret=True)
             continue
         try:
             parts = urlsplit(setting.value.strip())
@@ -59,10 +72,12 @@ def check(doc: Document, params: Params, context: Context) -> Iterator[Observati
 def _problem(require: str, scheme: str, query: str, value: str, hosts: list[str]) -> str | None:
     if require == "credentials" and not uri_password(value):
         return f"{scheme}:// URI has no password"
+    if require == "credentials" and uri_password_malformed(value):
+        return f"{scheme}:// URI's password has a %-escape that does not decode (write % as %25)"
     if require == "tls" and not uses_tls(scheme, query):
         return f"{scheme}:// URI does not turn TLS on"
     if require == "remote":
-        local = [h for h in hosts if h in LOCAL_HOSTS or h.startswith("127.")]
+        local = [h for h in hosts if h in LOCAL_HOSTS or h.startswith("127.") or is_local_host(h)]
         if local:
             return f"{scheme}:// URI points at {local[0]}"
     return None

@@ -31,7 +31,7 @@ from checker.models import STRICT
 from checker.probes._package_cache import MANAGERS, leaves_cache
 from checker.probes.base import Context, Observation
 from checker.probes.image_pinned import FLOATING_TAGS, split_image
-from checker.secrets import CONNECTION_SCHEMES, is_secret_key, uri_password, uri_scheme
+from checker.secrets import CONNECTION_SCHEMES, is_secret_key, not_a_secret_value, uri_password, uri_scheme
 
 NAME = "dockerfile"
 TARGETS = ("dockerfile",)
@@ -134,7 +134,7 @@ def _secret_env(doc: Document) -> Iterator[Observation]:
             continue
         kind = doc.data["instructions"][setting.path[1]]["instruction"]
         default = " as its default" if kind == "ARG" else ""
-        if is_secret_key(setting.key) and not _NOT_SECRET_VALUE.match(value):
+        if is_secret_key(setting.key) and not _NOT_SECRET_VALUE.match(value) and not not_a_secret_value(value, setting.key):
             yield Observation(setting.path, f"{kind} {setting.key} ({setting.scope}) is given a literal value{default}", value, secret=True)
         elif uri_scheme(value) in CONNECTION_SCHEMES and uri_password(value):
             message = f"{kind} {setting.key} ({setting.scope}) has a password written in its URI{default}"

@@ -4,7 +4,8 @@ For settings whose key names the address users or browsers reach (FE_DOMAIN,
 *PUBLIC_URL*, APP_URL, SITE_URL, *EXTERNAL_URL*, NEXTAUTH_URL ...), `check`:
   https   the value starts with https:// (a bare host name fails: browsers
           and callbacks would build http:// links from it)
-  remote  the host is not localhost, 127.x, ::1 or 0.0.0.0
+  remote  the host is not localhost, 127.x, ::1 or 0.0.0.0, in any numeric form
+          (`https://0x7f000001`, `https://2130706433`, `https://127.1`: checker/hosts.py)
 Empty values are not judged (the setting is unused).
 
 Fails (check: https):  FE_DOMAIN=http://fastgpt.example.com
@@ -21,6 +22,7 @@ from checker.models import STRICT
 from checker.probes._settings import applies as applies  # re-exported: the engine calls probe.applies()
 from checker.probes._settings import matching, where
 from checker.probes.base import Context, Observation
+from checker.hosts import is_local_host
 
 NAME = "public-url"
 TARGETS = ("env", "compose", "k8s")
@@ -53,5 +55,5 @@ def check(doc: Document, params: Params, context: Context) -> Iterator[Observati
             host = (urlsplit(value if "://" in value else f"//{value}").hostname or "").lower()
         except ValueError:
             continue
-        if host.startswith(LOCAL) or host == "::1":
+        if host.startswith(LOCAL) or is_local_host(host):
             yield Observation(setting.path, f"{where(setting)} points at {host}, which users cannot reach", value)
