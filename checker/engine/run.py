@@ -23,7 +23,7 @@ from checker.inputs.attestations import Attestation
 from checker.inputs.document import Document
 from checker.inputs.load import Loaded
 from checker.inputs.paths import format_path
-from checker.models import Location, Report, Result, Status, Summary, ToolInfo
+from checker.models import SEVERITIES, Location, Report, Result, Status, Summary, ToolInfo, severity_rank
 from checker.probes import get as get_probe
 from checker.probes._ops import reset_match_budget
 from checker.probes.base import Context, Observation
@@ -235,6 +235,9 @@ def _from_observation(rule: Rule, checked: Document, observation: Observation) -
         rule, observation.status, checked.path, location=location, message=_displayed(checked, observation.message),
         observed=observed, evidence=observation.evidence or {},
     )
+    if observation.confidence == "low" and observation.status == "fail":  # a guess weighs one step less
+        result.severity = SEVERITIES[max(severity_rank(rule.severity) - 1, 0)]
+        result.evidence = {**result.evidence, "confidence": "low"}
     if observation.status == "fail" and location is not None:
         waiver = inline_waiver(doc, location.line, (rule.id, rule.name)) or annotation_waiver(doc, (rule.id, rule.name))
         if waiver:

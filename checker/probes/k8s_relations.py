@@ -16,8 +16,10 @@ about. `check` picks the relation:
                         ports the Service targets; all containers when no port matches)
     network-policy      a long-running workload's pods are selected by no NetworkPolicy that isolates ingress
                         (pods on the host network are not judged: policies do not apply to them)
-    database-service    a LoadBalancer/NodePort Service (or one with externalIPs) with a database port
-                        (`database_ports`) or selecting a database workload (`database_images`, `database_ports`);
+    database-service    a LoadBalancer/NodePort Service (or one with externalIPs) selecting a workload that runs
+                        a data store (checker/probes/_databases.py: image, command and ports together;
+                        `database_images` adds names); a Service that selects no workload in scope is judged
+                        by its port alone (`database_ports`), at lower confidence;
                         internal load balancers and ones limited by loadBalancerSourceRanges are not exposed
     ingress-tls         an Ingress with no `tls`, or a rule host no tls entry covers (`tls_annotations` count as TLS)
     ingress-rate-limit  an ingress-nginx Ingress without a `rate_limit_annotations` annotation or `limit_req` snippet
@@ -63,8 +65,8 @@ class Params:
         "ingress-tls", "ingress-rate-limit", "ingress-cors", "ingress-headers",
     ]
     min_replicas: int = 2
-    database_ports: list[int] = field(default_factory=lambda: list(_k8s.DATABASE_PORTS))
-    database_images: list[str] = field(default_factory=lambda: list(_k8s.DATABASE_IMAGES))
+    database_ports: list[int] = field(default_factory=lambda: list(_k8s.DATABASE_PORTS))  # decide alone, at low confidence
+    database_images: list[str] = field(default_factory=list)  # more image names that are databases
     tls_annotations: list[str] = field(default_factory=lambda: list(network.TLS_ANNOTATIONS))
     rate_limit_annotations: list[str] = field(default_factory=lambda: list(network.RATE_LIMIT_ANNOTATIONS))
 

@@ -46,7 +46,7 @@ from checker.inputs.document import Document
 from checker.models import STRICT
 from checker.probes import _observability as obs
 from checker.probes._ops import compile_pattern, text
-from checker.probes._workloads import LONG_RUNNING_KINDS, Workload, engine, image_name, in_scope, is_object_storage, workloads
+from checker.probes._workloads import LONG_RUNNING_KINDS, Workload, data_store, image_name, in_scope, is_object_storage, workloads
 from checker.probes.base import Context, Observation
 
 NAME = "monitoring-coverage"
@@ -118,7 +118,7 @@ def _is_application(workload: Workload, params: Params) -> bool:
         return False
     if workload.source == "compose" and (spec.get("profiles") or spec.get("restart") in ("no", False)):
         return False
-    if engine(workload) or is_object_storage(workload):
+    if data_store(workload) or is_object_storage(workload):  # databases, caches, queues, poolers: not the app
         return False
     exclude = compile_pattern(params.exclude)
     return not exclude.search(workload.name) and not any(exclude.search(image_name(i)) for i in workload.images)

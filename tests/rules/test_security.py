@@ -396,13 +396,13 @@ def test_given_long_syntax_with_any_address_host_ip_then_fails(tmp_path: Path) -
     text = _service("cache", '    ports:\n      - target: 6379\n        published: "6379"\n        host_ip: 0.0.0.0\n')
     (r,) = _snippet("SEC-020", text, "compose", tmp_path)
     assert (r.status, r.location.line, r.location.object) == ("fail", 5, "services.cache.ports[0]")
-    assert r.message == "service cache publishes port 6379 on 0.0.0.0"
+    assert r.message == "service cache publishes port 6379 on 0.0.0.0 (redis, guessed from port 6379 alone)"
 
 
 def test_given_port_range_covering_a_database_port_then_fails_naming_that_port(tmp_path: Path) -> None:
     (r,) = _snippet("SEC-020", _ports('"80:80"', '"6370-6390:6370-6390"'), "compose", tmp_path)
     assert (r.status, r.location.line, r.location.object) == ("fail", 6, "services.cache.ports[1]")
-    assert r.message == "service cache publishes port 6379 on all interfaces"
+    assert r.message == "service cache publishes port 6379 on all interfaces (redis, guessed from port 6379 alone)"
 
 
 def test_given_port_range_of_web_ports_then_passes(tmp_path: Path) -> None:
@@ -416,7 +416,7 @@ def test_given_container_port_only_or_protocol_suffix_then_fails(tmp_path: Path)
 
 def test_given_private_interface_then_fails_naming_the_address(tmp_path: Path) -> None:
     (r,) = _snippet("SEC-020", _ports('"10.0.0.5:5432:5432"'), "compose", tmp_path)
-    assert r.message == "service cache publishes port 5432 on 10.0.0.5"
+    assert r.message == "service cache publishes port 5432 on 10.0.0.5 (postgres, guessed from port 5432 alone)"
 
 
 # --- SEC-021 docker-socket-mounted ---------------------------------------------------------
