@@ -26,6 +26,8 @@ about. `check` picks the relation:
     ingress-cors        an ingress-nginx Ingress with enable-cors and cors-allow-origin `*` (its default)
     ingress-headers     an ingress-nginx Ingress that adds no security header (snippet `more_set_headers`/`add_header`,
                         custom-headers), unless a ConfigMap in the scan holds them for the controller (add-headers)
+    pod-token           a pod that gets an API token it does not ask for; account-token: a ServiceAccount that
+                        automounts and is not bound to a role (one model for both: _k8s_tokens.py)
 
 Selectors: matchLabels and matchExpressions (In, NotIn, Exists, DoesNotExist); a Service's map selector.
 Objects without `metadata.namespace` may be applied to any namespace, so they relate to every namespace.
@@ -49,7 +51,7 @@ from checker.inputs import kubernetes
 from checker.inputs.document import Document
 from checker.inputs.paths import Path
 from checker.models import STRICT
-from checker.probes import _k8s, _k8s_network as network
+from checker.probes import _k8s, _k8s_network as network, _k8s_tokens as tokens
 from checker.probes._k8s import LONG_RUNNING, SCALABLE, Objects, as_map, object_name, of_kind, pod_labels, same_namespace, skip, spec, written
 from checker.probes.base import Context, Observation
 
@@ -62,7 +64,7 @@ class Params:
     __pydantic_config__ = STRICT
     check: Literal[
         "replicas", "hpa-min-replicas", "hpa-requests", "pdb", "readiness", "network-policy", "database-service",
-        "ingress-tls", "ingress-rate-limit", "ingress-cors", "ingress-headers",
+        "ingress-tls", "ingress-rate-limit", "ingress-cors", "ingress-headers", "pod-token", "account-token",
     ]
     min_replicas: int = 2
     database_ports: list[int] = field(default_factory=lambda: list(_k8s.DATABASE_PORTS))  # decide alone, at low confidence
@@ -255,4 +257,6 @@ CHECKS: dict[str, Callable[[Objects, Params], Iterator[Observation]]] = {
     "ingress-rate-limit": network.check_ingress_rate_limit,
     "ingress-cors": network.check_ingress_cors,
     "ingress-headers": network.check_ingress_headers,
+    "pod-token": tokens.check_pod_token,
+    "account-token": tokens.check_account_token,
 }
