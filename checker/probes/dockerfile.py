@@ -75,7 +75,7 @@ def check(doc: Document, params: Params, context: Context) -> Iterator[Observati
     if params.check == "root-user":
         yield from _root_user(stages, _global_args(doc))
     elif params.check == "healthcheck":
-        yield from _healthcheck(stages)
+        yield from healthcheck(stages)
     elif params.check == "base-image":
         yield from _base_images(stages, params.floating_tags)
     elif params.check == "secret-env":
@@ -148,7 +148,7 @@ def _steps_down(stages: list[dict[str, Any]]) -> bool:
     return store is not None and OFFICIAL_STEP_DOWN.match(_databases.repository(image)) is not None and entrypoint is None
 
 
-def _healthcheck(stages: list[dict[str, Any]]) -> Iterator[Observation]:
+def healthcheck(stages: list[dict[str, Any]]) -> Iterator[Observation]:
     final = len(stages) - 1
     found = _last(stages, "HEALTHCHECK")
     if found is None:

@@ -5,6 +5,7 @@ Multi-stage builds: only the final stage, and the stages it is built FROM, ship.
 """
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
@@ -120,6 +121,31 @@ def test_given_healthcheck_none_then_fails_on_its_line() -> None:
 def test_given_healthcheck_inherited_from_base_stage_then_passes(tmp_path: Path) -> None:
     text = "FROM node:20.14.0-alpine AS base\nHEALTHCHECK CMD wget -qO- http://127.0.0.1:3000/ || exit 1\nFROM base\nUSER node\n"
     assert statuses(_run("SEC-201", text, tmp_path)) == ["pass"]
+
+
+def test_given_compose_service_that_builds_it_with_a_healthcheck_then_passes() -> None:
+    results = run_rule("SEC-201", FIXTURES / "SEC-201" / "pass-built-by-compose-with-healthcheck")
+    assert [(r.status, r.message) for r in results] == [("pass", "built by compose service web, whose healthcheck decides (MON-030)")]
+
+
+def test_given_compose_service_without_healthcheck_then_only_mon_030_reports_it(tmp_path: Path) -> None:
+    folder = tmp_path / "app"
+    shutil.copytree(FIXTURES / "SEC-201" / "pass-built-by-compose-with-healthcheck", folder)
+    compose = folder / "compose.yaml"
+    compose.write_text(compose.read_text().split("    healthcheck:")[0])
+    assert [r.status for r in run_rule("SEC-201", folder)] == ["pass"]
+    assert [(r.status, r.message) for r in run_rule("MON-030", folder)] == [("fail", "service web has no healthcheck")]
+
+
+def test_given_kubernetes_runs_it_then_skip_naming_the_kubelet() -> None:
+    (r,) = run_rule("SEC-201", FIXTURES / "SEC-201" / "skip-run-by-kubernetes")
+    assert r.status == "skip" and r.location.file.endswith("Dockerfile")
+    assert r.message.startswith("Kubernetes runs this image and ignores HEALTHCHECK")
+
+
+def test_given_dockerfile_alone_then_it_still_fails() -> None:
+    (r,) = run_rule("SEC-201", FIXTURES / "SEC-201" / "skip-run-by-kubernetes" / "Dockerfile")
+    assert (r.status, r.location.line) == ("fail", 2)
 
 
 # --- SEC-202 dockerfile-base-image-pinned --------------------------------------------------
