@@ -101,6 +101,15 @@ def check(doc: Document, params: Params, context: Context) -> Iterator[Observati
         return
     apps = [w for w in workloads(documents) if _is_application(w, params)]
     observations = list(CHECKS[params.check](documents, apps, params))
+    would_fail = any(o.status == "fail" for o in observations) and not any(o.status == "pass" for o in observations)
+    if apps and would_fail and params.check in DEPENDS_ON_A_STACK and obs.monitoring_in_scope(
+            documents, list(workloads(documents)), params.push_keys) is None:
+        yield from _no_monitoring(apps, params.check)  # one cause: said once per unit, not once per rule and app
+        return
+    if apps and params.check in PATTERNS and not obs.alerts(documents):
+        yield Observation((), f"no alerting in scope, so no alert on {WHAT[params.check]} to judge (MON-201 reports "
+                          "the missing alerting rules)" + _missing_rule_files(documents), status="skip")
+        return
     judged = params.check in PATTERNS and bool(obs.alerts(documents))  # rules in a monitoring-only repo
     if not apps and not judged and (not observations or any(o.status == "fail" for o in observations)):
         scope = f"{'/'.join(context.environments)} " if context.environments else ""
@@ -110,6 +119,25 @@ def check(doc: Document, params: Params, context: Context) -> Iterator[Observati
         if observation.status == "fail" and observation.document is None and apps:
             observation = observation._replace(path=apps[0].path, document=apps[0].doc)
         yield observation
+
+
+# checks that judge what a metrics and alerting stack does: with no monitoring at all in scope, MON-200 reports
+# that once per deployment unit and these skip (log shipping is a question of its own)
+DEPENDS_ON_A_STACK = ("scrape-target", "alert-rules", "error-rate-alert", "latency-alert", "resource-alert", "dashboards")
+
+
+def _no_monitoring(apps: list[Workload], check: str) -> Iterator[Observation]:
+    if check != "scrape-target":
+        yield Observation((), "no monitoring in scope (no Prometheus, Alertmanager or Grafana config, operator object, "
+                          "scrape annotation or metrics push): reported once per unit by MON-200", status="skip")
+        return
+    units: dict[str, list[Workload]] = {}
+    for app in apps:
+        units.setdefault(str(app.doc.meta.get("unit", "")), []).append(app)
+    for members in units.values():
+        first = members[0]
+        yield Observation(first.path, f"no monitoring in scope: nothing scrapes or alerts on {_names(members)} (no "
+                          "Prometheus config, ServiceMonitor, scrape annotation or metrics push)", document=first.doc)
 
 
 def _is_application(workload: Workload, params: Params) -> bool:
