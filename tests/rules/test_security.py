@@ -306,7 +306,9 @@ def test_given_tls_turned_on_then_uri_without_tls_passes(uri: str, tmp_path: Pat
 def test_given_tls_off_or_optional_then_uri_without_tls_fails(uri: str, scheme: str, tmp_path: Path) -> None:
     (r,) = _snippet("SEC-010", f"APP_PORT=8080\nDATABASE_URL={uri}\n", "env", tmp_path)
     assert (r.status, r.location.line, r.location.object) == ("fail", 2, "DATABASE_URL")
-    assert r.message == f"DATABASE_URL: {scheme}:// URI does not turn TLS on"
+    # db / cache are bare names: only a container network or a cluster resolves them (issue 14: internal traffic)
+    assert r.message == f"DATABASE_URL: {scheme}:// URI does not turn TLS on (the host is a bare host name: internal traffic)"
+    assert (r.severity, r.evidence["network"]) == ("low", "a bare host name")
     assert STRONG not in (r.observed or "")
 
 
@@ -334,7 +336,26 @@ def test_given_tls_but_no_password_then_credentials_rule_still_fails(uri: str, t
 def test_given_uri_without_password_in_compose_then_fails_naming_the_service() -> None:
     (r,) = run_rule("SEC-007", FIXTURES / "SEC-007" / "fail-mongo-without-password.compose.yaml")
     assert (r.status, r.location.line, r.location.object) == ("fail", 5, "services.app.environment.MONGODB_URI")
-    assert r.message == "MONGODB_URI (service app): mongodb:// URI has no password"
+    assert r.message == ("MONGODB_URI (service app): mongodb:// URI has no password (the host is a service of this "
+                         "compose project: internal traffic)")
+    assert r.severity == "medium"  # the rule is high: the database is only on the project's network
+
+
+def test_given_uri_to_a_service_of_the_same_compose_project_then_tls_is_not_asked(tmp_path: Path) -> None:
+    text = ("services:\n  app:\n    image: ghcr.io/example/app:1.0.0\n    environment:\n"
+            "      REDIS_URL: redis://default:Xk3r9Lq2Vw7zBn4T@cache:6379\n      PG_URL: postgres://app:Xk3r9Lq2Vw7zBn4T@db.example.net:5432/app\n"
+            "  cache:\n    image: redis:7.4.1\n")
+    results = _snippet("SEC-010", text, "compose", tmp_path)
+    assert [(r.status, r.location.object) for r in results] == [("fail", "services.app.environment.PG_URL")]
+
+
+def test_given_localhost_in_a_pod_then_tls_is_not_asked_and_credentials_weigh_less(tmp_path: Path) -> None:
+    manifest = ("apiVersion: v1\nkind: Pod\nmetadata: {name: app, namespace: shop}\nspec:\n  containers:\n"
+                "    - name: app\n      image: ghcr.io/example/app:1.0.0\n      env:\n"
+                "        - {name: REDIS_URL, value: 'redis://127.0.0.1:6379'}\n    - name: redis\n      image: redis:7.4.1\n")
+    assert [r.status for r in _snippet("SEC-010", manifest, "yaml", tmp_path / "tls")] == ["pass"]
+    (creds,) = _snippet("SEC-007", manifest, "yaml", tmp_path / "creds")
+    assert (creds.status, creds.severity) == ("fail", "medium") and "the pod itself" in creds.message
 
 
 # --- SEC-008 duplicate-key -------------------------------------------------------------
