@@ -16,7 +16,7 @@ DEFAULT_ENVIRONMENT = "production"
 _WORDS = {
     "production": "production", "prod": "production", "prd": "production", "live": "production",
     "staging": "staging", "stage": "staging", "stg": "staging", "preprod": "staging", "uat": "staging",
-    "development": "development", "dev": "development", "local": "development", "test": "development",
+    "development": "development", "dev": "development", "local": "development", "test": "development", "tests": "development",
     "testing": "development", "ci": "development",
 }
 
