@@ -46,6 +46,7 @@ from checker.inputs.document import Document
 from checker.models import STRICT
 from checker.probes import _observability as obs
 from checker.probes._ops import compile_pattern, text
+from checker.probes.compose_service import one_off
 from checker.probes._workloads import LONG_RUNNING_KINDS, Workload, data_store, image_name, in_scope, is_object_storage, workloads
 from checker.probes.base import Context, Observation
 
@@ -121,8 +122,8 @@ def check(doc: Document, params: Params, context: Context) -> Iterator[Observati
         yield observation
 
 
-# checks that judge what a metrics and alerting stack does: with no monitoring at all in scope, MON-200 reports
-# that once per deployment unit and these skip (log shipping is a question of its own)
+# checks that judge what an observability stack does: with no monitoring at all in scope, MON-200 reports
+# that once per deployment unit and these skip (log shipping is a question of its own: MON-206)
 DEPENDS_ON_A_STACK = ("scrape-target", "alert-rules", "error-rate-alert", "latency-alert", "resource-alert", "dashboards")
 
 
@@ -144,8 +145,8 @@ def _is_application(workload: Workload, params: Params) -> bool:
     spec = workload.spec
     if workload.source == "k8s" and workload.kind not in LONG_RUNNING_KINDS:
         return False
-    if workload.source == "compose" and (spec.get("profiles") or spec.get("restart") in ("no", False)):
-        return False
+    if workload.source == "compose" and (spec.get("profiles") or one_off(workload.name, spec, set())):
+        return False  # optional tooling, and jobs that run to completion (migrations, init, setup)
     if data_store(workload) or is_object_storage(workload):  # databases, caches, queues, poolers: not the app
         return False
     exclude = compile_pattern(params.exclude)
