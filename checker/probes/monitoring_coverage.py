@@ -64,7 +64,7 @@ NOT_APPLICATIONS = (
 PATTERNS = {
     "error-rate-alert": r'"5(\.\.|xx|\d\d)|5xx|error|fail|exception|grpc_code\s*!=',
     "latency-alert": r'histogram_quantile\s*\(\s*0?\.9[059]|quantile\s*=\s*"0?\.9[059]|latency|duration|response_?time|slow',
-    "resource-alert": r"cpu|memory|\bmem|disk|filesystem|volume_stats|inode|oom|swap|saturation",
+    "resource-alert": r"cpu|memory|\bmem|disk|filesystem|volume_stats|inode|oom|swap|saturation|node_load\d*|\bload\d*\b",
 }
 WHAT = {"error-rate-alert": "error rate", "latency-alert": "latency", "resource-alert": "resource usage"}
 LOG_SHIPPERS = re.compile(r"^(fluent-?bit|fluentd|vector|promtail|filebeat|logstash|alloy|grafana-agent|elastic-agent|splunk)")

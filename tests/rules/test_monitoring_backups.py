@@ -586,3 +586,10 @@ def test_bak100_tools_named_after_a_database_are_not_databases(tmp_path: Path) -
         + deployment("pool", "edoburu/pgbouncer:v1.25.2-p0", "          ports: [{containerPort: 5432}]\n"),
     }
     assert statuses(run_rule("BAK-100", write(tmp_path, files))) == ["skip"]
+
+
+def test_a_load_average_alert_is_a_resource_alert(tmp_path: Path) -> None:
+    # vegasbrianc/prometheus alerts on node_load1: the host's CPU saturation (issue 14 evaluation)
+    rules = "groups:\n  - name: host\n    rules:\n      - alert: high_load\n        expr: node_load1 > 0.5\n"
+    (result,) = run_rule("MON-205", write(tmp_path, {"api.yaml": deployment("api"), "alert.yml": rules}))
+    assert (result.status, result.message) == ("pass", "alert high_load watches resource usage")
