@@ -5,6 +5,9 @@
   restart-policy  neither `restart` nor `deploy.restart_policy`; a Swarm stack file
                   (`docker-stack.yml`, `*-stack.yml`) passes: Swarm restarts services by default
 
+A service entry with no `image`, `build` or `extends` is a fragment an override file adds to a
+service defined in another file: judged where it is defined, not here.
+
 Not long-running, so not judged (issue 14: one-off jobs were asked for healthchecks):
 `restart: "no"`; a service another service waits for with `condition:
 service_completed_successfully`; a migration, init, setup, seed or bootstrap job, told by
@@ -48,7 +51,7 @@ def check(doc: Document, params: Params, context: Context) -> Iterator[Observati
     awaited = _awaited(services)
     swarm = bool(_STACK_FILE.search(os.path.basename(doc.path)))
     for name, service in services.items():
-        if not isinstance(service, dict) or one_off(str(name), service, awaited):
+        if not isinstance(service, dict) or one_off(str(name), service, awaited) or not _defines(service):
             continue
         if params.check == "healthcheck":
             health = service.get("healthcheck")
@@ -65,6 +68,12 @@ def one_off(name: str, service: dict[str, Any], awaited: set[str]) -> bool:
     words = [w.lower() for w in re.split(r"[-_.]|(?<=[a-z])(?=[A-Z])", name) if w]
     command = f"{text(service.get('entrypoint'))} {text(service.get('command'))}"
     return any(_JOB_WORD.match(w) for w in words) or bool(_JOB_COMMAND.search(command))
+
+
+def _defines(service: dict[str, Any]) -> bool:
+    """A service this file defines, not a fragment an override file adds to a service defined elsewhere
+    (`reverse-proxy/docker-compose.caddy-gen.yml` giving `plausible` its labels): that one is judged where it is defined."""
+    return any(key in service for key in ("image", "build", "extends"))
 
 
 def _awaited(services: dict[str, Any]) -> set[str]:
