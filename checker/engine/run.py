@@ -13,7 +13,7 @@ from datetime import date, datetime, timezone
 from typing import Any, Callable, NamedTuple
 
 from checker import __version__
-from checker.engine import redact
+from checker.engine import redact, supersede
 from checker.engine.collect import collect_secrets
 from checker.engine.rules import Rule
 from checker.engine.score import readiness
@@ -82,6 +82,7 @@ def scan(given: ScanInput) -> Report:
     live_rules = [r for r in given.rules if "live" in r.targets]
     if live_rules:
         results.extend(run_live(live_rules, given.live, today, given.options))
+    results = supersede.apply(results, given.rules)  # one cause, one finding
     # the choke point of results: every text masked with every secret the scan saw, controls escaped
     redactor = redact.activate(redact.Redactor(collect_secrets(documents + (given.live or []))))
     return redactor.report(build_report(results, given.paths, given.environment, given.rules_sha256, started))
