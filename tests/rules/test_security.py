@@ -731,3 +731,9 @@ def test_given_compose_service_key_twice_then_duplicate_is_reported_on_the_later
     (r,) = _snippet("SEC-008", text, "compose", tmp_path)
     assert (r.status, r.location.line, r.location.object) == ("fail", 5, "services.api.restart")
     assert "first on line 4" in r.message
+
+
+@pytest.mark.parametrize("value", ["http://frontend", "http://frontend:9898/", "replace-me"])
+def test_given_a_name_without_a_dot_then_it_is_no_public_url(value: str, tmp_path: Path) -> None:
+    # issue 14 evaluation: podinfo's in-cluster FRONTEND_URL, plausible's BASE_URL=replace-me (SEC-002's)
+    assert statuses(_snippet("SEC-011", f"BASE_URL={value}\n", "env", tmp_path)) == ["pass"]
