@@ -33,6 +33,7 @@ def scan_paths(
     select: Sequence[str] = (),
     skip: Sequence[str] = (),
     min_severity: str = "info",
+    profiles: Sequence[str] = (),
     exclude: Sequence[str] = (),
     env_files: Sequence[str] = (),
     attestations: Sequence[str] = (),
@@ -61,7 +62,7 @@ def scan_paths(
     if missing:
         raise UsageError(f"no such file or folder: {missing[0]}")
     rule_set = load_rules(list(rules), include_shipped=shipped_rules)
-    selected = select_rules(rule_set, Selection(tuple(checklists), tuple(select), tuple(skip), min_severity))
+    selected = select_rules(rule_set, Selection(tuple(checklists), tuple(select), tuple(skip), min_severity, tuple(profiles)))
     if per_file:
         selected = [rule for rule in selected if "project" not in rule.targets]
     candidates = list(discover(list(paths), list(exclude)))

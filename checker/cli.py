@@ -45,6 +45,8 @@ def _scan_arguments(scan: argparse.ArgumentParser) -> None:
     scan.add_argument("--select", type=_csv, action="extend", default=[], metavar="ID,...", help="run only these rules")
     scan.add_argument("--skip", type=_csv, action="extend", default=[], metavar="ID,...")
     scan.add_argument("--severity", choices=SEVERITIES, help="run rules at or above this severity")
+    scan.add_argument("--profile", type=_csv, action="extend", default=[], metavar="NAME,...",
+                      help="turn on an opt-in profile of policy rules (strict: CPU limits, a namespace in every manifest)")
     scan.add_argument("--rules", action="append", default=[], metavar="DIR", help="extra rule folder or file (repeatable)")
     scan.add_argument("--no-default-rules", action="store_true", help="run only the --rules given")
     scan.add_argument("--exclude", action="append", default=[], metavar="GLOB")

@@ -56,6 +56,7 @@ class Config:
     checklists: list[str] = field(default_factory=list)
     select: list[str] = field(default_factory=list)
     skip: list[str] = field(default_factory=list)
+    profiles: list[str] = field(default_factory=list)  # opt-in rule profiles (scan --profile)
     severity: Severity = "info"
     fail_on: Severity = "info"
     env: Optional[Literal["development", "staging", "production"]] = None

@@ -24,7 +24,7 @@ from checker.models import Location, Report, Result
 
 # keys a found config may set: each one only selects, within what the command line allows
 NARROWING = frozenset({
-    "rules", "exclude", "checklists", "select", "skip", "severity", "fail_on", "env",
+    "rules", "exclude", "checklists", "select", "skip", "profiles", "severity", "fail_on", "env",
     "env_files", "attestations", "waivers", "baseline",
 })
 # keys naming files: from a found config, they must resolve inside the config's folder

@@ -1,4 +1,15 @@
-"""Score preflight's findings on real deploy repositories against hand judgements (see README.md)."""
+"""Score preflight's findings on real deploy repositories against hand judgements (see README.md).
+
+    python benchmarks/realworld/evaluate.py CHECKOUTS             findings per repository, precision per rule
+    python benchmarks/realworld/evaluate.py CHECKOUTS --dump      every failing finding not judged yet, as TSV rows
+    python benchmarks/realworld/evaluate.py CHECKOUTS --markdown  the per-rule table for docs/accuracy.md
+
+Verdicts in judgements.tsv: `agree` (a platform engineer would act on it), `required`
+(correct, but the product needs it that way: cAdvisor privileged, a proxy mounting the
+Docker socket), `disagree` (wrong, or a restatement not worth a finding). The older
+round-one verdicts `noise` and `wrong` count as `disagree`. Agreement is agree + required
+over all judged findings still reported; "worth acting on" is agree alone.
+"""
 from __future__ import annotations
 
 import argparse
@@ -11,12 +22,13 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 Key = tuple[str, str, str, str]  # repository, rule, file, line
+VERDICTS = {"agree": "agree", "required": "required", "disagree": "disagree", "noise": "disagree", "wrong": "disagree"}
 
 
 def findings(checkout: Path) -> list[dict[str, object]]:
     """Failing results of a default offline scan of one checkout, run from inside it as a user would."""
     done = subprocess.run([sys.executable, "-m", "checker", "scan", ".", "-f", "json"], cwd=checkout,
-                          capture_output=True, text=True, timeout=600)
+                          capture_output=True, text=True, timeout=900)
     if done.returncode not in (0, 1):
         raise SystemExit(f"{checkout}: preflight exited {done.returncode}: {done.stderr.strip()[:400]}")
     report = json.loads(done.stdout)
@@ -29,41 +41,64 @@ def key(repository: str, result: dict[str, object]) -> Key:
     return repository, str(result["rule_id"]), str(location.get("file") or "project"), str(location.get("line") or "")
 
 
-def load_judgements() -> dict[Key, tuple[str, str]]:
-    path = HERE / "judgements.tsv"
+def load_judgements(path: Path = HERE / "judgements.tsv") -> dict[Key, tuple[str, str]]:
     if not path.exists():
         return {}
     with path.open(encoding="utf-8") as handle:
         rows = [row for row in csv.reader(handle, delimiter="\t") if row and not row[0].startswith("#")]
-    return {(r[0], r[1], r[2], r[3]): (r[4], r[5] if len(r) > 5 else "") for r in rows[1:]}
+    judged = {}
+    for row in rows[1:]:
+        if row[4] not in VERDICTS:
+            raise SystemExit(f"judgements.tsv: unknown verdict {row[4]!r} in {row[:4]}")
+        judged[(row[0], row[1], row[2], row[3])] = (VERDICTS[row[4]], row[5] if len(row) > 5 else "")
+    return judged
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__)
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("checkouts", type=Path, help="a folder with one checkout per repository (owner+name)")
-    parser.add_argument("--dump", action="store_true", help="print every finding as a judgements.tsv row")
+    parser.add_argument("--dump", action="store_true", help="print every finding not judged yet as a judgements.tsv row")
+    parser.add_argument("--markdown", action="store_true", help="print the per-rule precision table")
     args = parser.parse_args()
     judged = load_judgements()
     seen: set[Key] = set()
-    verdicts: collections.Counter[str] = collections.Counter()
-    for checkout in sorted(p for p in args.checkouts.iterdir() if p.is_dir()):
+    per_rule: dict[str, collections.Counter[str]] = collections.defaultdict(collections.Counter)
+    unjudged: list[str] = []
+    repositories = sorted(p for p in args.checkouts.iterdir() if p.is_dir())
+    for checkout in repositories:
         results = findings(checkout)
-        per_rule = collections.Counter(str(r["rule_id"]) for r in results)
-        print(f"{checkout.name}: {len(results)} failing/error results; top rules {per_rule.most_common(6)}")
+        counts = collections.Counter(str(r["rule_id"]) for r in results)
+        print(f"{checkout.name}: {len(results)} failing/error results; top rules {counts.most_common(6)}", file=sys.stderr)
         for result in results:
             k = key(checkout.name, result)
+            if k in seen:
+                continue  # two results on one line of one rule are judged once
             seen.add(k)
             if k in judged:
-                verdicts[judged[k][0]] += 1
-            if args.dump:
-                print("\t".join(k), "?", str(result.get("message", ""))[:160], sep="\t")
+                per_rule[k[1]][judged[k][0]] += 1
+            else:
+                unjudged.append("\t".join(k) + "\t?\t" + str(result.get("message", ""))[:200])
+    if args.dump:
+        print("\n".join(unjudged))
+    total = collections.Counter[str]()
+    for counter in per_rule.values():
+        total.update(counter)
+    if args.markdown:
+        print("| rule | findings | agree | correct but required | disagree | precision |")
+        print("| --- | ---: | ---: | ---: | ---: | ---: |")
+        for rule in sorted(per_rule, key=lambda r: (-sum(per_rule[r].values()), r)):
+            c = per_rule[rule]
+            n = sum(c.values())
+            print(f"| {rule} | {n} | {c['agree']} | {c['required']} | {c['disagree']} | {100 * (c['agree'] + c['required']) / n:.0f}% |")
+    n = sum(total.values())
     gone = collections.Counter(v for k, (v, _) in judged.items() if k not in seen)
-    total = sum(verdicts.values())
-    if total:
-        agreed = verdicts["agree"]
-        print(f"judged findings still reported: {total}; agree {agreed} ({100 * agreed / total:.0f}%), "
-              f"noise {verdicts['noise']}, wrong {verdicts['wrong']}")
-    print(f"judged findings no longer reported: wrong/noise fixed {gone['wrong'] + gone['noise']}, agree lost {gone['agree']}")
+    print(f"repositories: {len(repositories)}; findings: {len(seen)}; judged: {n}; not judged yet: {len(unjudged)}")
+    if n:
+        print(f"agreement (agree + required): {total['agree'] + total['required']}/{n} "
+              f"({100 * (total['agree'] + total['required']) / n:.1f}%); worth acting on (agree): {total['agree']}/{n} "
+              f"({100 * total['agree'] / n:.1f}%); disagree {total['disagree']}")
+    print(f"judged findings no longer reported: disagree {gone['disagree']}, agree lost {gone['agree']}, "
+          f"required lost {gone['required']}")
     return 0
 
 

@@ -21,6 +21,7 @@ def run_baseline(args: argparse.Namespace) -> int:
         select=config.select,
         skip=config.skip,
         min_severity=config.severity,
+        profiles=config.profiles,
         exclude=config.exclude,
         env_files=config.env_files,
         attestations=config.attestations,

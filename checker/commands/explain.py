@@ -26,6 +26,8 @@ def run_explain(args: argparse.Namespace) -> int:
     if rule.item:
         lines.append(f"Checklist item: {rule.item}")
     lines.append(f"Applies to: {', '.join(rule.targets)}; environments: {', '.join(rule.environments or ['all'])}")
+    if rule.profile:
+        lines.append(f"Off by default: runs with `--profile {rule.profile}` or `--select {rule.id}`")
     if rule.why:
         lines += ["", "## Why is this bad?", rule.why.strip()]
     if rule.examples and rule.examples.fail:

@@ -42,6 +42,7 @@ def _scan(args: argparse.Namespace) -> int:
         select=config.select + args.select,
         skip=config.skip + args.skip,
         min_severity=args.severity or config.severity,
+        profiles=config.profiles + args.profile,
         exclude=config.exclude + args.exclude,
         env_files=config.env_files + args.env_file,
         attestations=config.attestations + args.attestations,

@@ -62,6 +62,11 @@ class Rule:
     limitations: Optional[str] = None
     links: list[str] = field(default_factory=list)
     opt_in: bool = False  # runs only when named with --select (e.g. a probe that sends load)
+    # a policy some teams choose and others reject (CPU limits, a namespace in every manifest): off unless
+    # the scan names the profile (`--profile strict`) or the rule; `limitations:` says why it is not a default
+    profile: Optional[str] = None
+    # rules that already report what this one would, when they fail at the same place (engine/supersede.py)
+    superseded_by: list[str] = field(default_factory=list)
     checklist: str = ""  # filled in from the file
     source: str = ""  # file#id, filled in on load
 

@@ -13,7 +13,7 @@ from datetime import date, datetime, timezone
 from typing import Any, Callable, NamedTuple
 
 from checker import __version__
-from checker.engine import redact
+from checker.engine import redact, supersede
 from checker.engine.collect import collect_secrets
 from checker.engine.rules import Rule
 from checker.engine.score import readiness
@@ -23,7 +23,7 @@ from checker.inputs.attestations import Attestation
 from checker.inputs.document import Document
 from checker.inputs.load import Loaded
 from checker.inputs.paths import format_path
-from checker.models import Location, Report, Result, Status, Summary, ToolInfo
+from checker.models import SEVERITIES, Location, Report, Result, Status, Summary, ToolInfo, severity_rank
 from checker.probes import get as get_probe
 from checker.probes._ops import reset_match_budget
 from checker.probes.base import Context, Observation
@@ -82,6 +82,7 @@ def scan(given: ScanInput) -> Report:
     live_rules = [r for r in given.rules if "live" in r.targets]
     if live_rules:
         results.extend(run_live(live_rules, given.live, today, given.options))
+    results = supersede.apply(results, given.rules)  # one cause, one finding
     # the choke point of results: every text masked with every secret the scan saw, controls escaped
     redactor = redact.activate(redact.Redactor(collect_secrets(documents + (given.live or []))))
     return redactor.report(build_report(results, given.paths, given.environment, given.rules_sha256, started))
@@ -249,6 +250,9 @@ def _from_observation(rule: Rule, checked: Document, observation: Observation) -
         rule, observation.status, checked.path, location=location, message=_displayed(checked, observation.message),
         observed=observed, evidence=observation.evidence or {},
     )
+    if observation.confidence == "low" and observation.status == "fail":  # a guess weighs one step less
+        result.severity = SEVERITIES[max(severity_rank(rule.severity) - 1, 0)]
+        result.evidence = {**result.evidence, "confidence": "low"}
     if observation.status == "fail" and location is not None:
         waiver = inline_waiver(doc, location.line, (rule.id, rule.name)) or annotation_waiver(doc, (rule.id, rule.name))
         if waiver:

@@ -16,7 +16,7 @@ DEFAULT_ENVIRONMENT = "production"
 _WORDS = {
     "production": "production", "prod": "production", "prd": "production", "live": "production",
     "staging": "staging", "stage": "staging", "stg": "staging", "preprod": "staging", "uat": "staging",
-    "development": "development", "dev": "development", "local": "development", "test": "development",
+    "development": "development", "dev": "development", "local": "development", "test": "development", "tests": "development",
     "testing": "development", "ci": "development",
 }
 
@@ -26,10 +26,12 @@ _FOLDER_WORDS = {"production", "prod", "prd", "staging", "stage", "stg", "prepro
 
 
 def infer(path: str) -> str | None:
-    """From the file name, else its own folder's name (not higher: `tests/` is no environment)."""
+    """From the file name, else its own folder's name (not higher); a `test/` or `tests/` folder is development."""
     pure = PurePath(path)
     for part, allowed in ((pure.name, _WORDS.keys()), (pure.parent.name, _FOLDER_WORDS)):
         for word in re.split(r"[._\-]", part.lower()):
             if word in allowed:
                 return _WORDS[word]
+    if pure.parent.name.lower() in ("test", "tests"):  # a test harness (kong-build-tools/test/): not a deployment
+        return "development"
     return None

@@ -15,6 +15,7 @@ from checker.inputs import compose, env_file, kubernetes, templates, yaml_kinds
 from checker.inputs.discover import Candidate
 from checker.inputs.document import Document
 from checker.inputs.environment import DEFAULT_ENVIRONMENT, infer
+from checker.inputs.rule_files import named_rule_files
 from checker.models import Status
 
 if TYPE_CHECKING:
@@ -139,7 +140,8 @@ def _compose_projects(loaded: Loaded, candidates: list[Candidate], options: Load
 
 
 def env_files_named(candidate: Candidate, documents: list[Document], known: set[Path]) -> list[Candidate]:
-    """The env files the compose services in `documents` name (`env_file:`) that are not among `known`."""
+    """The env files the compose services in `documents` name (`env_file:`), and the rule files a Prometheus
+    config names (`rule_files:`, inputs/rule_files.py), that are not among `known`."""
     found: list[Candidate] = []
     for doc in documents:
         for name in doc.meta.get("env_files", []):
@@ -147,6 +149,10 @@ def env_files_named(candidate: Candidate, documents: list[Document], known: set[
             path = Path(os.path.normpath((candidate.path.parent / name).absolute()))
             if path not in known and path not in (c.path for c in found) and path.is_file():
                 found.append(Candidate(path, os.path.normpath(Path(candidate.display).parent / name), "env", False))
+        if doc.kind == "prometheus":
+            for path, display in named_rule_files(candidate.path, doc.data, candidate.display):
+                if path not in known and candidate.path.resolve() != path and path not in (c.path for c in found):
+                    found.append(Candidate(path, display, "yaml", False))
     return found
 
 

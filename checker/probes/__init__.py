@@ -31,6 +31,8 @@ PROBES: dict[str, str] = {
     "k8s-relations": "checker.probes.k8s_relations",
     # dockerfile
     "dockerfile": "checker.probes.dockerfile",
+    "compose-service": "checker.probes.compose_service",
+    "dockerfile-healthcheck": "checker.probes.dockerfile_healthcheck",
     # docker: running containers (--docker) or saved `docker inspect` output
     "docker-container": "checker.probes.docker_container",
     # nginx

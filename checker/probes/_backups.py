@@ -15,7 +15,7 @@ from checker.inputs.document import Document
 from checker.probes._workloads import Mount, Workload, workloads
 
 ENGINE_TOOLS: dict[str, str] = {
-    "mongo": r"mongodump",
+    "mongodb": r"mongodump",
     "postgres": r"pg_dump|pg_dumpall|pg_basebackup|pgbackrest|wal-g|barman",
     "mysql": r"mysqldump|mariadb-dump|mariabackup|mariadb-backup|xtrabackup|mydumper",
     "redis": r"redis-cli\b.*(--rdb|bgsave)|\bcp\b.*dump\.rdb",

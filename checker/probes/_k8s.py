@@ -4,7 +4,7 @@
     selects_map(selector, labels) a Service's plain `selector:` map
     pod_labels(doc)               the labels a workload puts on its pods
     same_namespace(a, b)          objects without `metadata.namespace` may land in any namespace
-    is_database(doc, ...)         a workload whose containers run a database image or listen on a database port
+    database(doc, ...)            the data store a workload runs, from images, commands and ports (_databases.py)
     Objects                       a scan's objects indexed by kind and namespace, for the cross-object checks
     of_kind, object_name, as_map, written, skip    small helpers for the cross-object checks
 """
@@ -16,17 +16,13 @@ from checker.inputs import kubernetes
 from checker.inputs.document import Document
 from checker.inputs.paths import Path
 from checker.probes.base import Observation
-from checker.probes.image_pinned import split_image
+from checker.probes._databases import TELLING_PORTS, Database, identify, is_tool
+from checker.probes._ops import text
 
 SCALABLE = ("Deployment", "StatefulSet", "ReplicaSet", "ReplicationController")
 LONG_RUNNING = SCALABLE + ("DaemonSet", "Pod")
 
-DATABASE_PORTS = (5432, 3306, 27017, 6379, 9042, 26257, 1433, 1521, 5984, 7687, 8086, 9200, 11211, 19530, 6333, 8123, 2379)
-DATABASE_IMAGES = (
-    "postgres", "postgresql", "pgvector", "postgis", "timescaledb", "mysql", "mariadb", "percona", "mongo", "mongodb",
-    "redis", "valkey", "keydb", "memcached", "cassandra", "scylla", "cockroach", "couchdb", "neo4j", "influxdb",
-    "elasticsearch", "opensearch", "clickhouse-server", "milvus", "qdrant", "weaviate", "etcd", "mssql-server",
-)
+DATABASE_PORTS = TELLING_PORTS  # the ports that name a database when image and command tell nothing
 
 
 class SelectorError(ValueError):
@@ -115,24 +111,19 @@ def metadata_map(doc: Document, key: str) -> dict[str, str]:
     return {str(k): _text(v) for k, v in value.items()} if isinstance(value, dict) else {}
 
 
-def is_database(doc: Document, ports: Iterable[int] = DATABASE_PORTS, images: Iterable[str] = DATABASE_IMAGES) -> bool:
-    """A workload with a container that runs a known database image or declares a database containerPort."""
-    port_set, image_set = set(ports), set(images)
-    for container in kubernetes.containers(doc):
-        if container.list_name != "containers":
-            continue
-        if image_name(container.spec.get("image")) in image_set:
-            return True
-        for port in container.spec.get("ports") or []:
-            if isinstance(port, dict) and port.get("containerPort") in port_set:
-                return True
-    return False
+def database(doc: Document, ports: Iterable[int] | None = None, images: Iterable[str] = ()) -> Database | None:
+    """The data store a workload runs (checker/probes/_databases.py), judged from its containers' images,
+    commands and containerPorts together; `ports` are those that decide alone, `images` more image names."""
+    containers = [c for c in kubernetes.containers(doc) if c.list_name == "containers"]
+    command = "\n".join(f"{text(c.spec.get('command'))} {text(c.spec.get('args'))}" for c in containers)
+    declared = [p.get("containerPort") for c in containers for p in c.spec.get("ports") or [] if isinstance(p, dict)]
+    return identify([str(c.spec.get("image") or "") for c in containers], command,
+                    [p for p in declared if isinstance(p, int)], extra_images=images, port_alone=ports)
 
 
-def image_name(image: Any) -> str:
-    """`docker.io/bitnami/postgresql:16` -> `postgresql`; exporters (`redis-exporter`) are not the database."""
-    name = split_image(str(image or "").strip())[0].rsplit("/", 1)[-1].lower()
-    return "" if "exporter" in name else name
+def is_database(doc: Document, ports: Iterable[int] | None = None, images: Iterable[str] = ()) -> bool:
+    """A workload that runs a data store (a database, cache, search engine, queue, object store or pooler)."""
+    return database(doc, ports, images) is not None
 
 
 def _text(value: Any) -> str:

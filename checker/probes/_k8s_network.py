@@ -11,6 +11,7 @@ from checker.inputs import kubernetes
 from checker.inputs.document import Document
 from checker.inputs.paths import Path
 from checker.probes import _k8s
+from checker.probes._databases import describe
 from checker.probes._k8s import Objects, metadata_map, object_name, of_kind, pod_labels, skip, spec, written
 from checker.probes._ops import TRUE_WORDS
 from checker.probes.base import Observation
@@ -65,19 +66,26 @@ def check_database_service(objects: Objects, params: Params) -> Iterator[Observa
     services = of_kind(objects, "Service")
     if not services:
         yield skip("Service")
-    databases = Objects(w for w in objects if kubernetes.is_workload(w) and _k8s.is_database(w, params.database_ports, params.database_images))
+    index = objects if isinstance(objects, Objects) else Objects(objects)
     for service in services:
         exposure = _exposure(service)
         if exposure is None:
             continue
-        found = _database_port(service, params.database_ports)
-        if found is None:
-            selector = spec(service).get("selector")
-            hit = next((w for w in databases.near(service) if _k8s.selects_map(selector, pod_labels(w))), None)
-            found = (("spec", "selector"), f"it selects {kubernetes.describe(hit)}") if hit else None
+        selector = spec(service).get("selector")
+        selected = [w for w in index.near(service) if kubernetes.is_workload(w) and _k8s.selects_map(selector, pod_labels(w))]
+        found: tuple[Path, str, str] | None = None  # where, what, confidence
+        for workload in selected:  # what the Service sends traffic to decides, not its port number
+            store = _k8s.database(workload, params.database_ports, params.database_images)
+            if store is not None:
+                found = (("spec", "selector"), f"it selects {kubernetes.describe(workload)}{describe(store)}",
+                         store.confidence)
+                break
+        if found is None and not selected:  # nothing in scope behind it: only the port can tell, and only as a guess
+            port = _database_port(service, params.database_ports)
+            found = (port[0], f"{port[1]}, and it selects no workload in scope", "low") if port else None
         if found:
             message = f"{kubernetes.describe(service)} ({exposure}) exposes a database outside the cluster: {found[1]}"
-            yield Observation(found[0], message, exposure, document=service)
+            yield Observation(found[0], message, exposure, document=service, confidence="low" if found[2] == "low" else "high")
 
 
 def _exposure(service: Document) -> str | None:

@@ -36,6 +36,37 @@ class ScrapeConfig(NamedTuple):
     keep: list[Pattern]  # `keep` regexes on labels other than the scrape annotation
 
 
+MONITORING_KINDS = ("prometheus", "prometheus-rules", "alertmanager", "grafana")
+MONITORING_OBJECTS = SERVICE_MONITORS + POD_MONITORS + (
+    "PrometheusRule", "AlertmanagerConfig", "Prometheus", "Alertmanager", "VMAgent", "VMRule", "GrafanaDashboard")
+# images of a metrics and alerting stack: Prometheus, Grafana, VictoriaMetrics, agents that scrape for a SaaS
+MONITORING_IMAGES = re.compile(r"^(prometheus|grafana|victoria-metrics|vmagent|vmalert|alloy|grafana-agent|"
+                               r"datadog-agent|agent|newrelic-infrastructure|netdata|zabbix|thanos|mimir|cortex)")
+
+
+def monitoring_in_scope(documents: list[Document], workloads: list[Workload], push_keys: list[str]) -> str | None:
+    """What monitors the scan, if anything: a Prometheus/Alertmanager/Grafana config, an operator object, a
+    monitoring workload, a scrape annotation, or a workload that pushes metrics. None: no monitoring at all."""
+    for doc in documents:
+        if doc.kind in MONITORING_KINDS:
+            return f"{doc.kind} config {doc.path}"
+        if doc.kind == "k8s" and doc.meta.get("k8s_kind") in MONITORING_OBJECTS:
+            return f"{doc.meta.get('k8s_kind')} {doc.meta.get('k8s_name')}"
+    for workload in workloads:
+        image = next((i for i in workload.images if MONITORING_IMAGES.match(_image_name(i))), None)
+        if image:
+            return f"{workload.label()} ({image})"
+        if any(workload.annotations.get(k, workload.labels.get(k, "")).lower() == "true" for k in SCRAPE_ANNOTATIONS):
+            return f"{workload.label()} (scrape annotation)"
+        if pushes(workload, push_keys):
+            return f"{workload.label()} (pushes metrics)"
+    return None
+
+
+def _image_name(image: str) -> str:
+    return image.split("@", 1)[0].rsplit("/", 1)[-1].split(":", 1)[0].lower()
+
+
 def k8s_objects(documents: list[Document], *kinds: str) -> list[Document]:
     return [d for d in documents if d.kind == "k8s" and d.meta.get("k8s_kind") in kinds]
 

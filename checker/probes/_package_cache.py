@@ -19,6 +19,9 @@ MANAGERS = ("apt", "apk", "pip", "npm")
 _SEGMENTS = re.compile(r"&&|\|\||;|\||\n|\(|\)|\bthen\b|\bdo\b|\belse\b")
 _APT_INSTALL = re.compile(r"(?:^|[\s/])apt(?:-get)?\s(?:.*\s)?install(?![\w-])")
 _APT_CLEAN = re.compile(r"\brm\s[^;&|]*/var/lib/apt/lists")
+# a cleanup helper script the image ships (jitsi's `apt-cleanup`, `clean-apt`, `cleanup.sh`): its body is
+# in another file, so the RUN is not judged rather than reported
+_CLEANUP_SCRIPT = re.compile(r"(?:^|[\s/;&|])(?:apt-?clean(?:up)?|clean-?apt|[\w-]*cleanup(?:\.sh)?)(?=$|[\s;&|])")
 _APK_ADD = re.compile(r"(?:^|[\s/])apk\s(?:.*\s)?add(?![\w-])")
 _APK_CLEAN = re.compile(r"\brm\s[^;&|]*/var/cache/apk")
 _PIP_INSTALL = re.compile(r"(?:^|[\s/])(?:pip[0-9.]*|python[0-9.]*\s+-m\s+pip)\s(?:.*\s)?install(?![\w-])")
@@ -44,7 +47,7 @@ def leaves_cache(manager: str | None, instruction: dict[str, Any], env: dict[str
     if _cache_mounted(instruction, manager):
         return None
     if manager == "apt":
-        if any(_APT_INSTALL.search(s) for s in segments) and not _APT_CLEAN.search(text):
+        if any(_APT_INSTALL.search(s) for s in segments) and not _APT_CLEAN.search(text) and not _CLEANUP_SCRIPT.search(text):
             return "installs apt packages without removing /var/lib/apt/lists in the same RUN"
     elif manager == "apk":
         if any(_APK_ADD.search(s) and "--no-cache" not in s.split() for s in segments) and not _APK_CLEAN.search(text):

@@ -9,30 +9,14 @@ from __future__ import annotations
 
 import os
 import re
-from functools import lru_cache
 from typing import Any, Iterator, NamedTuple
 
 from checker.inputs import kubernetes
 from checker.inputs.document import Document, Setting
 from checker.inputs.paths import Path
+from checker.probes._databases import Database, identify
 from checker.probes._ops import text
 
-# Database engines by image name (the last path segment, without tag), first match wins.
-ENGINES: tuple[tuple[str, str], ...] = (
-    ("mongo", r"mongo"),
-    ("postgres", r"postgres|postgis|pgvector|timescale|spilo|patroni|crunchy-postgres|cloudnative-pg"),
-    ("mysql", r"mysql|mariadb|percona"),
-    ("redis", r"redis|valkey|keydb"),
-    ("cassandra", r"cassandra|scylla"),
-    ("cockroach", r"cockroach"),
-    ("elasticsearch", r"elasticsearch|opensearch"),
-    ("clickhouse", r"clickhouse"),
-    ("other", r"neo4j|couchdb|influxdb|milvus|weaviate|qdrant|etcd"),
-)
-_ENGINE_RES = tuple((engine, re.compile(rf"^(?:{pattern})")) for engine, pattern in ENGINES)
-ENGINE_PORTS = {5432: "postgres", 27017: "mongo", 3306: "mysql", 6379: "redis", 9042: "cassandra", 26257: "cockroach"}
-# tools named after the database they serve: mongo-express, postgres-exporter, redis-commander ...
-NOT_DATABASE = re.compile(r"exporter|express|commander|insight|admin|backup|operator|proxy|bouncer|client|-ui$|-web$")
 OBJECT_STORAGE = re.compile(r"^(minio|seaweedfs|garage|ceph|rook-ceph|zenko|localstack)")
 LONG_RUNNING_KINDS = ("Deployment", "StatefulSet")
 
@@ -72,27 +56,17 @@ def image_name(image: str) -> str:
 
 
 def engine(workload: Workload) -> str | None:
-    """The database engine a workload runs, by image name, else (no database tool among its images) by port."""
-    return _engine(tuple(workload.images), tuple(workload.ports))
+    """The database engine a workload runs (one that holds data: not a queue, pooler or object store), or None.
+
+    Decided by checker/probes/_databases.py from images, command and ports together.
+    """
+    found = data_store(workload)
+    return found.engine if found is not None and found.holds_data() else None
 
 
-@lru_cache(maxsize=4096)  # asked by several rules about every workload; a fleet has a few hundred distinct images
-def _engine(images: tuple[str, ...], ports: tuple[int, ...]) -> str | None:
-    tools = False
-    for image in images:
-        name = image_name(image)
-        if NOT_DATABASE.search(name):
-            tools = True
-            continue
-        for found, pattern in _ENGINE_RES:
-            if pattern.match(name):
-                return found
-    if tools:  # pgbouncer listens on 5432, mongo-express talks to 27017: neither holds the data
-        return None
-    for port in ports:
-        if port in ENGINE_PORTS:
-            return ENGINE_PORTS[port]
-    return None
+def data_store(workload: Workload) -> Database | None:
+    """Any data store a workload runs: database, cache, search, queue, object storage or pooler."""
+    return identify(workload.images, workload.command, workload.ports)
 
 
 def is_object_storage(workload: Workload) -> bool:

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from typing import Any, Mapping, NamedTuple
+from typing import Any, Literal, Mapping, NamedTuple
 
 from checker.inputs.paths import Path
 from checker.models import STRICT, Status
@@ -30,6 +30,9 @@ class Observation(NamedTuple):
     evidence: dict[str, Any] | None = None
     status: Status = "fail"  # attestation probes may also say pass / manual / skip
     document: Any = None  # for project-wide probes: the Document the path is in (default: the one checked)
+    # "low": the probe guessed (a database told by its port alone, a user it cannot see); the engine
+    # then reports the finding one severity step below the rule's. Probes never set a severity.
+    confidence: Literal["high", "low"] = "high"
 
 
 class Context(NamedTuple):

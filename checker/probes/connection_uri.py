@@ -13,11 +13,18 @@ in another form (a key=value DSN where the service wants a URI) is reported, sin
 the service ignores it (aiproxy silently falls back to SQLite). A driver suffix
 (`postgresql+asyncpg://`) counts as its database's scheme.
 
+Internal traffic (credentials, tls): a URI whose hosts are services of the same compose
+project, or the pod itself (localhost in a Kubernetes manifest), never leaves that
+network: `tls` does not report it and `credentials` reports it at low confidence. A bare
+host name (`fastgpt-mongo`, resolved only by a container network's or cluster's DNS) in an
+env file or manifest: `tls` reports it at low confidence.
+
 Fails (require: credentials):  MONGODB_URI=mongodb://mongo:27017/app
 Passes:                        MONGODB_URI=mongodb://app:Xk3r9Lq2Vw7z@mongo:27017/app
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Iterator, Literal
 from urllib.parse import parse_qsl, urlsplit
@@ -65,8 +72,55 @@ def check(doc: Document, params: Params, context: Context) -> Iterator[Observati
             continue
         shown = mask_uri(setting.value)
         problem = _problem(params.require, scheme or "", parts.query, setting.value, hosts)
-        if problem:
-            yield Observation(setting.path, f"{where(setting)}: {problem}", shown, evidence={"scheme": scheme, "hosts": hosts})
+        if not problem:
+            continue
+        evidence = {"scheme": scheme, "hosts": hosts}
+        network = internal_network(doc, hosts) if params.require in ("credentials", "tls") else None
+        if network is not None and params.require == "tls" and network != "a bare host name":
+            continue  # the traffic never leaves the compose network or the pod: nothing to encrypt against
+        if network == "a bare host name" and params.require == "credentials":
+            network = None  # who else can reach it is not known from the name: a password still counts in full
+        if network is not None:
+            yield Observation(setting.path, f"{where(setting)}: {problem} (the host is {network}: internal traffic)",
+                              shown, evidence={**evidence, "network": network}, confidence="low")
+            continue
+        yield Observation(setting.path, f"{where(setting)}: {problem}", shown, evidence=evidence)
+
+
+def internal_network(doc: Document, hosts: list[str]) -> str | None:
+    """Where every host of a URI lives when that is never outside: a service of this compose project, the
+    pod itself (Kubernetes localhost), or, for TLS, a bare name only a container network resolves."""
+    if not hosts or any(not h for h in hosts):
+        return None
+    if doc.kind == "compose":
+        names = _compose_names(doc)
+        if all(h in names for h in hosts):
+            return "a service of this compose project"
+    if doc.kind == "k8s" and all(h in LOCAL_HOSTS or h.startswith("127.") for h in hosts):
+        return "the pod itself"
+    if all(_BARE_NAME.match(h) for h in hosts) and not any(h in LOCAL_HOSTS for h in hosts):
+        return "a bare host name"
+    return None
+
+
+_BARE_NAME = re.compile(r"^[a-z][a-z0-9_-]*$")  # no dot, not an address: resolved by container or cluster DNS only
+
+
+def _compose_names(doc: Document) -> set[str]:
+    found: set[str] | None = doc.meta.get("_compose_hosts")
+    if found is None:
+        found = set()
+        services = doc.data.get("services") if isinstance(doc.data, dict) else None
+        for name, service in (services.items() if isinstance(services, dict) else []):
+            found.add(str(name).lower())
+            if isinstance(service, dict):
+                found.update(str(service[k]).lower() for k in ("hostname", "container_name") if service.get(k))
+                networks = service.get("networks")
+                for network in networks.values() if isinstance(networks, dict) else []:
+                    aliases = network.get("aliases") if isinstance(network, dict) else None
+                    found.update(str(a).lower() for a in aliases if a) if isinstance(aliases, list) else None
+        doc.meta["_compose_hosts"] = found
+    return found
 
 
 def _problem(require: str, scheme: str, query: str, value: str, hosts: list[str]) -> str | None:

@@ -3,9 +3,11 @@
 Reads documents of kind `docker` (live containers from `--docker`, or a saved
 `docker inspect` file). `check` picks one question:
   privileged     HostConfig.Privileged is true
-  database-port  a database port (`ports`) published on every interface (HostIp empty, 0.0.0.0
-                 or ::, in HostConfig.PortBindings or NetworkSettings.Ports), or a database
-                 (by image name or an exposed database port) on the host's network namespace
+  database-port  a data store's port published on every interface (HostIp empty, 0.0.0.0
+                 or ::, in HostConfig.PortBindings or NetworkSettings.Ports), or a data store
+                 on the host's network namespace; what is a data store is decided from image,
+                 command and ports together (checker/probes/_databases.py); a port alone
+                 (`ports`) decides only for an unknown image, at lower confidence
   healthcheck    no Config.Healthcheck (or `NONE`), or State.Health.Status `unhealthy`
   restart-policy HostConfig.RestartPolicy.Name empty or `no` (`--rm` one-off containers are not judged)
   image-tag      Config.Image without a tag, or with a floating one (`latest` ...); digests and
@@ -29,10 +31,11 @@ from typing import Any, Callable, Iterator, Literal
 from checker.inputs.document import Document
 from checker.inputs.paths import Path
 from checker.models import STRICT
-from checker.probes._k8s import DATABASE_IMAGES
+from checker.probes._databases import TELLING_PORTS, Database, describe, identify
+from checker.probes._ops import text
 from checker.probes.base import Context, Observation
 from checker.probes.image_pinned import FLOATING_TAGS, split_image
-from checker.probes.published_port import DATABASE_PORTS, LOOPBACK
+from checker.probes.published_port import LOOPBACK
 
 NAME = "docker-container"
 TARGETS = ("docker",)
@@ -47,9 +50,9 @@ _ROOT_USERS = ("", "0", "root")
 class Params:
     __pydantic_config__ = STRICT
     check: Check
-    ports: list[int] = field(default_factory=lambda: list(DATABASE_PORTS))
+    ports: list[int] = field(default_factory=lambda: list(TELLING_PORTS))  # decide alone when image and command tell nothing
     allowed_hosts: list[str] = field(default_factory=lambda: list(LOOPBACK))
-    database_images: list[str] = field(default_factory=lambda: list(DATABASE_IMAGES))
+    database_images: list[str] = field(default_factory=list)  # more image names that are databases
     floating_tags: list[str] = field(default_factory=lambda: sorted(FLOATING_TAGS))
 
 
@@ -71,6 +74,10 @@ def _privileged(doc: Document, params: Params, name: str) -> Iterator[Observatio
 
 
 def _database_port(doc: Document, params: Params, name: str) -> Iterator[Observation]:
+    found = _data_store(doc, params)
+    if found is None:
+        return
+    serving = set(params.ports) | (set(found.ports) if found.confidence == "high" else set())
     seen: set[tuple[str, str, str]] = set()
     for section in (("HostConfig", "PortBindings"), ("NetworkSettings", "Ports")):
         bindings = _get(doc.data, *section)
@@ -85,17 +92,25 @@ def _database_port(doc: Document, params: Params, name: str) -> Iterator[Observa
                 if key in seen or host_ip in params.allowed_hosts:
                     continue
                 seen.add(key)
-                if _port(container_port) in params.ports or _port(host_port) in params.ports:
+                if _port(container_port) in serving:
                     shown = f"{host_ip or '0.0.0.0'}:{host_port}->{container_port}"
-                    yield Observation(section + (container_port, index), f"container {name} publishes database port "
-                                      f"{container_port} on all interfaces ({shown})", shown)
+                    yield Observation(section + (container_port, index), f"container {name} publishes port "
+                                      f"{container_port} on all interfaces ({shown}){describe(found)}", shown,
+                                      confidence=found.confidence)
     if _get(doc.data, "HostConfig", "NetworkMode") == "host":
-        exposed = [p for p in (_get(doc.data, "Config", "ExposedPorts") or {}) if _port(p) in params.ports]
-        image = _image_base(str(_get(doc.data, "Config", "Image") or ""))
-        if exposed or image in params.database_images:
-            what = f"port {exposed[0]}" if exposed else f"image {image}"
-            yield Observation(("HostConfig", "NetworkMode"), f"container {name} is a database ({what}) on the host "
-                              "network: it listens on every host interface", "host")
+        yield Observation(("HostConfig", "NetworkMode"), f"container {name} is a database ({found.engine}){describe(found)} "
+                          f"on the host network: it listens on every host interface", "host",
+                          confidence=found.confidence)
+
+
+def _data_store(doc: Document, params: Params) -> Database | None:
+    exposed = [p for p in (_get(doc.data, "Config", "ExposedPorts") or {}) if _port(p) is not None]
+    for section in (("HostConfig", "PortBindings"), ("NetworkSettings", "Ports")):
+        bindings = _get(doc.data, *section)
+        exposed += list(bindings) if isinstance(bindings, dict) else []
+    command = f"{text(_get(doc.data, 'Config', 'Entrypoint'))} {text(_get(doc.data, 'Config', 'Cmd'))}"
+    return identify([str(_get(doc.data, "Config", "Image") or "")], command, [p for p in map(_port, exposed) if p],
+                    extra_images=params.database_images, port_alone=params.ports)
 
 
 def _healthcheck(doc: Document, params: Params, name: str) -> Iterator[Observation]:
@@ -175,9 +190,3 @@ def _get(data: Any, *keys: str) -> Any:
 def _port(text: Any) -> int | None:
     number = str(text).split("/", 1)[0]
     return int(number) if number.isdigit() else None
-
-
-def _image_base(image: str) -> str:
-    """`docker.io/library/postgres:16` -> `postgres`, as DATABASE_IMAGES names them."""
-    name, _, _ = split_image(image)
-    return name.rsplit("/", 1)[-1]

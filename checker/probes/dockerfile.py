@@ -1,7 +1,11 @@
 """Dockerfile checks, multi-stage aware. `check` picks one:
 
-  root-user      the final stage runs as root: no USER in it (nor in the stage it
-                 is built FROM), or the last USER is root / 0
+  root-user      the final stage runs as root: the last USER is root / 0, or there is
+                 no USER and the base is one that runs as root (alpine, debian, node,
+                 python ...); with no USER over an image this file cannot see into, the
+                 finding says "cannot tell" at low confidence; an image whose entrypoint
+                 steps down (gosu, su-exec ..., or an official database base image that
+                 keeps its ENTRYPOINT) passes
   healthcheck    the final stage has no HEALTHCHECK (or `HEALTHCHECK NONE`)
   base-image     a FROM image has no tag or a floating one (`latest` ...); `scratch`,
                  earlier stages, digests and images whose ARG has no default are not judged
@@ -28,6 +32,7 @@ from typing import Any, Iterator, Literal, Optional
 from checker.inputs.dockerfile import substitute
 from checker.inputs.document import Document
 from checker.models import STRICT
+from checker.probes import _databases
 from checker.probes._package_cache import MANAGERS, leaves_cache
 from checker.probes.base import Context, Observation
 from checker.probes.image_pinned import FLOATING_TAGS, split_image
@@ -36,6 +41,18 @@ from checker.secrets import CONNECTION_SCHEMES, is_secret_key, not_a_secret_valu
 NAME = "dockerfile"
 TARGETS = ("dockerfile",)
 ROOT_USERS = {"root", "0"}
+# tools an entrypoint uses to drop from root to a user
+STEP_DOWN = re.compile(r"\b(gosu|su-exec|setpriv\s+--reuid|runuser|chpst\s+-u|s6-setuidgid|setuidgid|chroot\s+--userspec)\b")
+# official images whose docker-entrypoint.sh starts as root and steps down with gosu / su-exec
+OFFICIAL_STEP_DOWN = re.compile(r"^(?:library/)?(?:postgres|mysql|mariadb|mongo|redis|rabbitmq|cassandra|couchdb|"
+                                r"neo4j|influxdb|zookeeper|percona|memcached)$")
+# bases published to run unprivileged: their default user is not root
+NONROOT_BASES = re.compile(r"nonroot|rootless|unprivileged|^bitnami/|^chainguard/|^cgr\.dev/", re.IGNORECASE)
+# bases that run as root unless a USER says otherwise: with no USER the answer is known
+ROOT_BASES = re.compile(r"^(?:alpine|debian|ubuntu|busybox|centos|fedora|rockylinux|almalinux|amazonlinux|archlinux|"
+                        r"node|python|golang|rust|ruby|php|perl|openjdk|eclipse-temurin|amazoncorretto|maven|gradle|"
+                        r"dotnet|aspnet|runtime|sdk|buildpack-deps|ubi\d*(?:-minimal)?|debian-slim|nginx|httpd|caddy|"
+                        r"haproxy|traefik|docker|bash)$")
 _URL = re.compile(r"^(https?|ftp)://", re.IGNORECASE)
 _GIT_COMMIT = re.compile(r"#[0-9a-f]{40}$")
 _NOT_SECRET_VALUE = re.compile(r"^(true|false|yes|no|on|off|-?\d+(\.\d+)?)$", re.IGNORECASE)  # MAX_TOKENS=4096 is a limit
@@ -58,7 +75,7 @@ def check(doc: Document, params: Params, context: Context) -> Iterator[Observati
     if params.check == "root-user":
         yield from _root_user(stages, _global_args(doc))
     elif params.check == "healthcheck":
-        yield from _healthcheck(stages)
+        yield from healthcheck(stages)
     elif params.check == "base-image":
         yield from _base_images(stages, params.floating_tags)
     elif params.check == "secret-env":
@@ -89,13 +106,21 @@ def _last(stages: list[dict[str, Any]], name: str) -> tuple[int, int, dict[str, 
 
 def _root_user(stages: list[dict[str, Any]], global_args: dict[str, str | None]) -> Iterator[Observation]:
     final = len(stages) - 1
+    step_down = _steps_down(stages)
+    if step_down:  # root only until the entrypoint switches user: what official database images do
+        return
     found = _last(stages, "USER")
     if found is None:
         base = _shipped(stages)[-1][1]
         image = str(base["image"] or base["from"])
-        if "nonroot" in image.lower():  # distroless :nonroot and the like
+        if NONROOT_BASES.search(image) or NONROOT_BASES.search(_databases.repository(image)):  # distroless :nonroot ...
             return
-        yield Observation(("stages", final), f"final stage {_label(stages[final])} has no USER, so it runs as the base image's user (root for most images)", image)
+        if ROOT_BASES.match(_databases.image_name(image)):
+            yield Observation(("stages", final), f"final stage {_label(stages[final])} has no USER, so it runs as root "
+                              f"(the user of {image})", image)
+            return
+        yield Observation(("stages", final), f"final stage {_label(stages[final])} has no USER; cannot tell whether "
+                          f"{image} runs as root (its default user is not in this file)", image, confidence="low")
         return
     index, number, instruction = found
     user = _resolve(stages, global_args, index, number, instruction["arguments"].split()[0])
@@ -103,7 +128,27 @@ def _root_user(stages: list[dict[str, Any]], global_args: dict[str, str | None])
         yield Observation(_path(index, number), f"the last USER of the final stage is {user}", instruction["arguments"])
 
 
-def _healthcheck(stages: list[dict[str, Any]]) -> Iterator[Observation]:
+def _steps_down(stages: list[dict[str, Any]]) -> bool:
+    """The shipped image starts as root and its entrypoint switches to a user.
+
+    Seen in the file: a step-down tool (gosu, su-exec, setpriv, runuser, chpst, s6-setuidgid)
+    in an ENTRYPOINT, CMD or RUN of the shipped stages; or an official database image (postgres,
+    mysql, redis, mongo ...) whose docker-entrypoint.sh steps down with gosu, used as the base
+    without replacing its ENTRYPOINT.
+    """
+    chain = _shipped(stages)
+    for _, stage in chain:
+        for instruction in stage["instructions"]:
+            if instruction["instruction"] in ("ENTRYPOINT", "CMD", "RUN") and STEP_DOWN.search(str(instruction["value"])):
+                return True
+    base = chain[-1][1]
+    image = str(base["image"] or "")
+    entrypoint = _last(stages, "ENTRYPOINT")
+    store = _databases.identify([image]) if image else None
+    return store is not None and OFFICIAL_STEP_DOWN.match(_databases.repository(image)) is not None and entrypoint is None
+
+
+def healthcheck(stages: list[dict[str, Any]]) -> Iterator[Observation]:
     final = len(stages) - 1
     found = _last(stages, "HEALTHCHECK")
     if found is None:

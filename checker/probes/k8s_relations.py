@@ -16,14 +16,18 @@ about. `check` picks the relation:
                         ports the Service targets; all containers when no port matches)
     network-policy      a long-running workload's pods are selected by no NetworkPolicy that isolates ingress
                         (pods on the host network are not judged: policies do not apply to them)
-    database-service    a LoadBalancer/NodePort Service (or one with externalIPs) with a database port
-                        (`database_ports`) or selecting a database workload (`database_images`, `database_ports`);
+    database-service    a LoadBalancer/NodePort Service (or one with externalIPs) selecting a workload that runs
+                        a data store (checker/probes/_databases.py: image, command and ports together;
+                        `database_images` adds names); a Service that selects no workload in scope is judged
+                        by its port alone (`database_ports`), at lower confidence;
                         internal load balancers and ones limited by loadBalancerSourceRanges are not exposed
     ingress-tls         an Ingress with no `tls`, or a rule host no tls entry covers (`tls_annotations` count as TLS)
     ingress-rate-limit  an ingress-nginx Ingress without a `rate_limit_annotations` annotation or `limit_req` snippet
     ingress-cors        an ingress-nginx Ingress with enable-cors and cors-allow-origin `*` (its default)
     ingress-headers     an ingress-nginx Ingress that adds no security header (snippet `more_set_headers`/`add_header`,
                         custom-headers), unless a ConfigMap in the scan holds them for the controller (add-headers)
+    pod-token           a pod that gets an API token it does not ask for; account-token: a ServiceAccount that
+                        automounts and is not bound to a role (one model for both: _k8s_tokens.py)
 
 Selectors: matchLabels and matchExpressions (In, NotIn, Exists, DoesNotExist); a Service's map selector.
 Objects without `metadata.namespace` may be applied to any namespace, so they relate to every namespace.
@@ -47,7 +51,7 @@ from checker.inputs import kubernetes
 from checker.inputs.document import Document
 from checker.inputs.paths import Path
 from checker.models import STRICT
-from checker.probes import _k8s, _k8s_network as network
+from checker.probes import _k8s, _k8s_network as network, _k8s_tokens as tokens
 from checker.probes._k8s import LONG_RUNNING, SCALABLE, Objects, as_map, object_name, of_kind, pod_labels, same_namespace, skip, spec, written
 from checker.probes.base import Context, Observation
 
@@ -60,11 +64,11 @@ class Params:
     __pydantic_config__ = STRICT
     check: Literal[
         "replicas", "hpa-min-replicas", "hpa-requests", "pdb", "readiness", "network-policy", "database-service",
-        "ingress-tls", "ingress-rate-limit", "ingress-cors", "ingress-headers",
+        "ingress-tls", "ingress-rate-limit", "ingress-cors", "ingress-headers", "pod-token", "account-token",
     ]
     min_replicas: int = 2
-    database_ports: list[int] = field(default_factory=lambda: list(_k8s.DATABASE_PORTS))
-    database_images: list[str] = field(default_factory=lambda: list(_k8s.DATABASE_IMAGES))
+    database_ports: list[int] = field(default_factory=lambda: list(_k8s.DATABASE_PORTS))  # decide alone, at low confidence
+    database_images: list[str] = field(default_factory=list)  # more image names that are databases
     tls_annotations: list[str] = field(default_factory=lambda: list(network.TLS_ANNOTATIONS))
     rate_limit_annotations: list[str] = field(default_factory=lambda: list(network.RATE_LIMIT_ANNOTATIONS))
 
@@ -253,4 +257,6 @@ CHECKS: dict[str, Callable[[Objects, Params], Iterator[Observation]]] = {
     "ingress-rate-limit": network.check_ingress_rate_limit,
     "ingress-cors": network.check_ingress_cors,
     "ingress-headers": network.check_ingress_headers,
+    "pod-token": tokens.check_pod_token,
+    "account-token": tokens.check_account_token,
 }

@@ -46,7 +46,8 @@ from checker.inputs.document import Document
 from checker.models import STRICT
 from checker.probes import _observability as obs
 from checker.probes._ops import compile_pattern, text
-from checker.probes._workloads import LONG_RUNNING_KINDS, Workload, engine, image_name, in_scope, is_object_storage, workloads
+from checker.probes.compose_service import one_off
+from checker.probes._workloads import LONG_RUNNING_KINDS, Workload, data_store, image_name, in_scope, is_object_storage, workloads
 from checker.probes.base import Context, Observation
 
 NAME = "monitoring-coverage"
@@ -63,7 +64,7 @@ NOT_APPLICATIONS = (
 PATTERNS = {
     "error-rate-alert": r'"5(\.\.|xx|\d\d)|5xx|error|fail|exception|grpc_code\s*!=',
     "latency-alert": r'histogram_quantile\s*\(\s*0?\.9[059]|quantile\s*=\s*"0?\.9[059]|latency|duration|response_?time|slow',
-    "resource-alert": r"cpu|memory|\bmem|disk|filesystem|volume_stats|inode|oom|swap|saturation",
+    "resource-alert": r"cpu|memory|\bmem|disk|filesystem|volume_stats|inode|oom|swap|saturation|node_load\d*|\bload\d*\b",
 }
 WHAT = {"error-rate-alert": "error rate", "latency-alert": "latency", "resource-alert": "resource usage"}
 LOG_SHIPPERS = re.compile(r"^(fluent-?bit|fluentd|vector|promtail|filebeat|logstash|alloy|grafana-agent|elastic-agent|splunk)")
@@ -101,6 +102,15 @@ def check(doc: Document, params: Params, context: Context) -> Iterator[Observati
         return
     apps = [w for w in workloads(documents) if _is_application(w, params)]
     observations = list(CHECKS[params.check](documents, apps, params))
+    would_fail = any(o.status == "fail" for o in observations) and not any(o.status == "pass" for o in observations)
+    if apps and would_fail and params.check in DEPENDS_ON_A_STACK and obs.monitoring_in_scope(
+            documents, list(workloads(documents)), params.push_keys) is None:
+        yield from _no_monitoring(apps, params.check)  # one cause: said once per unit, not once per rule and app
+        return
+    if apps and params.check in PATTERNS and not obs.alerts(documents):
+        yield Observation((), f"no alerting in scope, so no alert on {WHAT[params.check]} to judge (MON-201 reports "
+                          "the missing alerting rules)" + _missing_rule_files(documents), status="skip")
+        return
     judged = params.check in PATTERNS and bool(obs.alerts(documents))  # rules in a monitoring-only repo
     if not apps and not judged and (not observations or any(o.status == "fail" for o in observations)):
         scope = f"{'/'.join(context.environments)} " if context.environments else ""
@@ -112,13 +122,32 @@ def check(doc: Document, params: Params, context: Context) -> Iterator[Observati
         yield observation
 
 
+# checks that judge what an observability stack does: with no monitoring at all in scope, MON-200 reports
+# that once per deployment unit and these skip (log shipping is a question of its own: MON-206)
+DEPENDS_ON_A_STACK = ("scrape-target", "alert-rules", "error-rate-alert", "latency-alert", "resource-alert", "dashboards")
+
+
+def _no_monitoring(apps: list[Workload], check: str) -> Iterator[Observation]:
+    if check != "scrape-target":
+        yield Observation((), "no monitoring in scope (no Prometheus, Alertmanager or Grafana config, operator object, "
+                          "scrape annotation or metrics push): reported once per unit by MON-200", status="skip")
+        return
+    units: dict[str, list[Workload]] = {}
+    for app in apps:
+        units.setdefault(str(app.doc.meta.get("unit", "")), []).append(app)
+    for members in units.values():
+        first = members[0]
+        yield Observation(first.path, f"no monitoring in scope: nothing scrapes or alerts on {_names(members)} (no "
+                          "Prometheus config, ServiceMonitor, scrape annotation or metrics push)", document=first.doc)
+
+
 def _is_application(workload: Workload, params: Params) -> bool:
     spec = workload.spec
     if workload.source == "k8s" and workload.kind not in LONG_RUNNING_KINDS:
         return False
-    if workload.source == "compose" and (spec.get("profiles") or spec.get("restart") in ("no", False)):
-        return False
-    if engine(workload) or is_object_storage(workload):
+    if workload.source == "compose" and (spec.get("profiles") or one_off(workload.name, spec, set())):
+        return False  # optional tooling, and jobs that run to completion (migrations, init, setup)
+    if data_store(workload) or is_object_storage(workload):  # databases, caches, queues, poolers: not the app
         return False
     exclude = compile_pattern(params.exclude)
     return not exclude.search(workload.name) and not any(exclude.search(image_name(i)) for i in workload.images)

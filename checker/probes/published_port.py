@@ -6,7 +6,15 @@ published, host_ip}). A container port in `ports` published without a
 loopback `host_ip` is reachable by anyone who reaches the host: Docker's own
 iptables rules bypass host firewalls such as ufw.
 
-Params: ports (default: common database, cache, search and queue ports), allowed_hosts.
+Which services are data stores (databases, caches, search engines, queues, object
+stores, poolers) is decided by checker/probes/_databases.py from the service's image,
+command and ports together: a published port of a data store that serves that port
+fails. A service whose image is unknown fails only on a port that names one engine
+(5432, 27017 ...), at lower confidence; a tool named after a database (`mongo-express`,
+`pgadmin`) and a service on a shared port (a gRPC server on 9001) pass.
+
+Params: ports (the ports that decide alone when image and command tell nothing;
+default: those that name one engine), allowed_hosts.
 
 Fails:  services: {db: {image: "postgres:16", ports: ["5432:5432"]}}
 Passes: services: {db: {image: "postgres:16", ports: ["127.0.0.1:5432:5432"]}}
@@ -18,14 +26,13 @@ from typing import Any, Iterator, NamedTuple
 
 from checker.inputs.document import Document
 from checker.models import STRICT
+from checker.probes._databases import TELLING_PORTS, Database, describe, evidence, identify
+from checker.probes._ops import text
 from checker.probes.base import Context, Observation
 
 NAME = "published-port"
 TARGETS = ("compose",)
-DATABASE_PORTS = [
-    27017, 27018, 27019, 5432, 6379, 6380, 3306, 33060, 1433, 1521, 9042, 9200, 9300, 19530, 9091,
-    9000, 9001, 5672, 15672, 11211, 8086, 2379, 5984, 7474, 7687, 8123, 9092, 2181, 26257, 6333, 8529,
-]
+DATABASE_PORTS = list(TELLING_PORTS)
 LOOPBACK = ["127.0.0.1", "::1", "localhost", "[::1]"]
 
 
@@ -68,14 +75,30 @@ def _range(text: str) -> range | None:
 
 
 def check(doc: Document, params: Params, context: Context) -> Iterator[Observation]:
-    sensitive = set(params.ports)
+    judged: dict[str, Database | None] = {}
     for node in doc.select("services.*.ports[*]"):
         binding = parse_port(node.value)
         if binding is None or binding.host_ip in params.allowed_hosts:
             continue
-        hits = sorted(sensitive.intersection(binding.container_ports))
+        service = str(node.path[1])
+        if service not in judged:
+            judged[service] = _data_store(doc.data["services"][service], params)
+        found = judged[service]
+        if found is None:
+            continue
+        serving = set(found.ports) | set(params.ports) if found.confidence == "high" else set(params.ports)
+        hits = sorted(serving.intersection(binding.container_ports))
         if hits:
-            service = node.path[1]
             interfaces = binding.host_ip or "all interfaces"
             shown = ", ".join(f"{k}: {v}" for k, v in node.value.items()) if isinstance(node.value, dict) else str(node.value)
-            yield Observation(node.path, f"service {service} publishes port {hits[0]} on {interfaces}", shown)
+            yield Observation(node.path, f"service {service} publishes port {hits[0]} on {interfaces}{describe(found)}",
+                              shown, evidence=evidence(found), confidence=found.confidence)
+
+
+def _data_store(service: Any, params: Params) -> Database | None:
+    if not isinstance(service, dict):
+        return None
+    ports = [p for entry in service.get("ports") or [] if (b := parse_port(entry)) for p in b.container_ports[:50]]
+    ports += [int(str(e).split("/")[0]) for e in service.get("expose") or [] if str(e).split("/")[0].isdigit()]
+    command = f"{text(service.get('entrypoint'))} {text(service.get('command'))}"
+    return identify([str(service.get("image") or "")], command, ports, port_alone=params.ports)

@@ -10,7 +10,9 @@ are not judged.
 With target `project`, the rule looks at every env and compose file in the
 scan whose environment the rule applies to, and `required` means "set in at
 least one of them": right for deployment-wide switches such as rate limiting,
-which one file of many sets (a per-file check would flag every `db.env`).
+which one file of many sets (a per-file check would flag every `db.env`). Without
+`required`, a project rule whose keys no file sets is `skip`: which variables an
+application reads is the application's business (an app profile requires them).
 
 Params: keys, exclude, op, value, required, message ({key}, {value}).
 
@@ -102,6 +104,10 @@ def _check_unit(documents: list[Document], params: Params, several: bool) -> Ite
         paths = list(dict.fromkeys(d.path for d in documents))
         names = ", ".join(paths[:3]) + (" ..." if len(paths) > 3 else "")
         yield Observation((), f"none of {', '.join(params.keys)} is set in any file in scope ({names})", document=first)
+        return
+    if not found and params.required is False:  # nothing set: no value to judge, and not asked to require one
+        yield Observation((), f"none of {', '.join(params.keys)} is set in scope: nothing to judge "
+                          "(an application profile may require them)", status="skip")
         return
     for doc in documents:
         for observation in _check_values(doc, [s for d, s in found if d is doc], params):

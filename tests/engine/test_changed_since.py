@@ -91,12 +91,12 @@ def test_a_new_whole_deployment_finding_is_reported_an_old_one_is_not(repo: Path
     _, unchanged = _scan(repo)
     project_fails = {r["rule_id"] for r in unchanged if r["target"] == "project" and r["status"] == "fail"}
     assert not project_fails  # nothing changed: the base's own whole-deployment findings are not new
-    # on `main` after metrics landed, a branch that deletes METRICS_ENABLED brings MON-001 back: new
+    # on `main` after metrics landed, a branch that switches METRICS_ENABLED off brings MON-001 back: new
     git(repo, "checkout", "-q", "pr")
     git(repo, "branch", "-f", "main", "pr")
     git(repo, "checkout", "-q", "-b", "pr3")
-    (repo / "deploy" / "app.env").write_text("DEBUG=false\nPOSTGRES_PASSWORD=postgres\nAPP_NAME=shop\n")
-    git(repo, "commit", "-qam", "drop metrics")
+    (repo / "deploy" / "app.env").write_text("DEBUG=false\nPOSTGRES_PASSWORD=postgres\nAPP_NAME=shop\nMETRICS_ENABLED=false\n")
+    git(repo, "commit", "-qam", "metrics off")
     _, dropped = _scan(repo)
     assert "MON-001" in {r["rule_id"] for r in dropped if r["target"] == "project" and r["status"] == "fail"}
     assert not any(r["rule_id"] == "MON-001" and r["status"] == "fail" for r in with_metrics)

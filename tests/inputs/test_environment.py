@@ -29,16 +29,17 @@ from checker.inputs.load import LoadOptions, load
         ("docker-compose.dev.yml", "development"),
         (".env.local", "development"),
         (".env.test", "development"),
-        ("ci/.env", None),  # a ci/ or test/ folder holds tooling, not an environment
+        ("ci/.env", None),  # a ci/ folder holds tooling, not an environment
         ("ci.env", "development"),
-        ("test/.env", None),
+        ("test/.env", "development"),  # a test/ or tests/ folder holds a test harness: not a deployment (issue 14)
+        ("test/.env.production", "production"),  # the file's own name still wins
         # nothing to go on
         (".env", None),
         ("compose.yaml", None),
         (".env.example", None),
         ("product.env", None),  # words, not substrings
         ("devops/.env", None),
-        ("tests/.env", None),
+        ("tests/.env", "development"),
         ("deploy/prod/app/.env", None),  # only the file's own folder counts
     ],
 )

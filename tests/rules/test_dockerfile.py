@@ -5,6 +5,7 @@ Multi-stage builds: only the final stage, and the stages it is built FROM, ship.
 """
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
@@ -28,7 +29,34 @@ def _findings(results: list[Result]) -> list[tuple[int | None, str | None]]:
 def test_given_no_user_then_fails_on_the_final_from_line() -> None:
     (r,) = run_rule("SEC-200", FIXTURES / "SEC-200" / "fail-no-user.Dockerfile")
     assert (r.status, r.location.file.endswith("fail-no-user.Dockerfile"), r.location.line) == ("fail", True, 2)
-    assert r.message == "final stage FROM python:3.12-slim has no USER, so it runs as the base image's user (root for most images)"
+    assert r.message == "final stage FROM python:3.12-slim has no USER, so it runs as root (the user of python:3.12-slim)"
+    assert r.severity == "medium"  # python's default user is known: root, at the rule's severity
+
+
+def test_given_official_database_base_that_steps_down_then_passes() -> None:
+    assert statuses(run_rule("SEC-200", FIXTURES / "SEC-200" / "pass-official-db-steps-down.Dockerfile")) == ["pass"]
+
+
+def test_given_entrypoint_that_switches_user_with_su_exec_then_passes() -> None:
+    assert statuses(run_rule("SEC-200", FIXTURES / "SEC-200" / "pass-entrypoint-su-exec.Dockerfile")) == ["pass"]
+
+
+def test_given_database_base_with_its_entrypoint_replaced_then_the_step_down_is_not_assumed(tmp_path: Path) -> None:
+    (r,) = _run("SEC-200", 'FROM postgres:16.4\nENTRYPOINT ["/usr/local/bin/custom.sh"]\n', tmp_path)
+    assert (r.status, r.severity) == ("fail", "low") and "cannot tell whether postgres:16.4 runs as root" in r.message
+
+
+def test_given_unknown_base_without_user_then_cannot_tell_at_lower_severity() -> None:
+    (r,) = run_rule("SEC-200", FIXTURES / "SEC-200" / "fail-unknown-base-cannot-tell.Dockerfile")
+    assert (r.status, r.severity, r.location.line) == ("fail", "low", 2)
+    assert r.message == ("final stage FROM ghcr.io/example/runtime-base:4.2 has no USER; cannot tell whether "
+                         "ghcr.io/example/runtime-base:4.2 runs as root (its default user is not in this file)")
+    assert r.evidence["confidence"] == "low"
+
+
+@pytest.mark.parametrize("base", ["bitnami/nginx:1.27.3", "cgr.dev/chainguard/python:latest", "nginxinc/nginx-unprivileged:1.27"])
+def test_given_base_published_to_run_unprivileged_then_passes(base: str, tmp_path: Path) -> None:
+    assert statuses(_run("SEC-200", f"FROM {base}\nCOPY . /app\n", tmp_path)) == ["pass"]
 
 
 def test_given_user_only_in_builder_stage_then_final_stage_fails() -> None:
@@ -93,6 +121,31 @@ def test_given_healthcheck_none_then_fails_on_its_line() -> None:
 def test_given_healthcheck_inherited_from_base_stage_then_passes(tmp_path: Path) -> None:
     text = "FROM node:20.14.0-alpine AS base\nHEALTHCHECK CMD wget -qO- http://127.0.0.1:3000/ || exit 1\nFROM base\nUSER node\n"
     assert statuses(_run("SEC-201", text, tmp_path)) == ["pass"]
+
+
+def test_given_compose_service_that_builds_it_with_a_healthcheck_then_passes() -> None:
+    results = run_rule("SEC-201", FIXTURES / "SEC-201" / "pass-built-by-compose-with-healthcheck")
+    assert [(r.status, r.message) for r in results] == [("pass", "built by compose service web, whose healthcheck decides (MON-030)")]
+
+
+def test_given_compose_service_without_healthcheck_then_only_mon_030_reports_it(tmp_path: Path) -> None:
+    folder = tmp_path / "app"
+    shutil.copytree(FIXTURES / "SEC-201" / "pass-built-by-compose-with-healthcheck", folder)
+    compose = folder / "compose.yaml"
+    compose.write_text(compose.read_text().split("    healthcheck:")[0])
+    assert [r.status for r in run_rule("SEC-201", folder)] == ["pass"]
+    assert [(r.status, r.message) for r in run_rule("MON-030", folder)] == [("fail", "service web has no healthcheck")]
+
+
+def test_given_kubernetes_runs_it_then_skip_naming_the_kubelet() -> None:
+    (r,) = run_rule("SEC-201", FIXTURES / "SEC-201" / "skip-run-by-kubernetes")
+    assert r.status == "skip" and r.location.file.endswith("Dockerfile")
+    assert r.message.startswith("Kubernetes runs this image and ignores HEALTHCHECK")
+
+
+def test_given_dockerfile_alone_then_it_still_fails() -> None:
+    (r,) = run_rule("SEC-201", FIXTURES / "SEC-201" / "skip-run-by-kubernetes" / "Dockerfile")
+    assert (r.status, r.location.line) == ("fail", 2)
 
 
 # --- SEC-202 dockerfile-base-image-pinned --------------------------------------------------

@@ -255,6 +255,46 @@ def test_given_pod_spec_without_opt_out_then_the_pod_spec_line_is_reported() -> 
     assert (r.location.line, r.location.object) == (17, "Deployment/storefront spec.template.spec")
 
 
-def test_given_service_account_and_role_binding_then_only_the_service_account_is_judged() -> None:
+def test_given_service_account_that_opts_out_then_it_passes() -> None:
     results = run_rule("SEC-115", FIXTURES / "SEC-115" / "pass-service-account-opt-out.yaml")
-    assert [(r.status, r.location.object) for r in results] == [("pass", "ServiceAccount/storefront")]
+    assert [r.status for r in results] == ["pass"]
+
+
+# --- SEC-114 / SEC-115: one model of who needs the token (issue 14) ---------------------------
+
+
+def test_explicit_opt_in_on_a_pod_is_a_decision_not_a_finding() -> None:
+    assert [r.status for r in run_rule("SEC-114", FIXTURES / "SEC-114" / "pass-token-explicitly-on.yaml")] == ["pass"]
+
+
+def test_pod_whose_account_is_bound_to_a_role_needs_the_token() -> None:
+    fixture = FIXTURES / "SEC-114" / "pass-account-bound-to-role.yaml"
+    assert [r.status for r in run_rule("SEC-114", fixture)] == ["pass"]
+
+
+def test_account_bound_by_a_cluster_role_binding_needs_its_token() -> None:
+    fixture = FIXTURES / "SEC-115" / "pass-account-bound-to-role.yaml"
+    assert [r.status for r in run_rule("SEC-115", fixture)] == ["pass"]
+
+
+def test_one_cause_one_finding_the_account_not_also_its_pod() -> None:
+    fixture = FIXTURES / "SEC-115" / "fail-account-and-its-pod.yaml"
+    (account,) = run_rule("SEC-115", fixture)
+    assert (account.status, account.location.line, account.location.object) == ("fail", 3, "ServiceAccount/web")
+    assert [r.status for r in run_rule("SEC-114", fixture)] == ["pass"]
+
+
+def test_account_whose_pods_opt_in_explicitly_passes(tmp_path: Path) -> None:
+    text = (FIXTURES / "SEC-115" / "fail-account-and-its-pod.yaml").read_text().replace(
+        "      serviceAccountName: web\n", "      serviceAccountName: web\n      automountServiceAccountToken: true\n")
+    assert "automountServiceAccountToken: true" in text
+    (tmp_path / "app.yaml").write_text(text)
+    assert [r.status for r in run_rule("SEC-115", tmp_path / "app.yaml")] == ["pass"]
+
+
+def test_binding_in_another_namespace_does_not_count(tmp_path: Path) -> None:
+    text = (FIXTURES / "SEC-114" / "pass-account-bound-to-role.yaml").read_text().replace(
+        "- {kind: ServiceAccount, name: leader-elector, namespace: shop}", "- {kind: ServiceAccount, name: leader-elector, namespace: other}")
+    (tmp_path / "app.yaml").write_text(text)
+    (r,) = run_rule("SEC-114", tmp_path / "app.yaml")
+    assert r.status == "fail" and "ServiceAccount leader-elector (not in scope)" in r.message

@@ -168,10 +168,24 @@ def test_alert_rules_in_a_monitoring_only_folder_are_judged(tmp_path: Path) -> N
     assert statuses(run_rule("MON-203", write(tmp_path / "none", {"x.yaml": "a: 1\n"}))) == ["skip"]
 
 
-def test_alert_without_rules_fails_each_kind_once(tmp_path: Path) -> None:
-    (result,) = run_rule("MON-205", write(tmp_path, {"api.yaml": deployment("api")}))
-    assert rows([result]) == [("fail", "api.yaml", 4, "Deployment/api metadata.name")]
-    assert result.message == "no alerting rule in scope, so none on resource usage"
+def test_no_monitoring_at_all_is_one_finding_per_unit_and_the_dependent_rules_skip(tmp_path: Path) -> None:
+    # issue 14: no Prometheus in scope produced ~9 findings per workload; now the cause is said once
+    root = write(tmp_path, {"api.yaml": deployment("api") + "---\n" + deployment("worker")})
+    (scrape,) = run_rule("MON-200", root)
+    assert rows([scrape]) == [("fail", "api.yaml", 4, "Deployment/api metadata.name")]
+    assert scrape.message.startswith("no monitoring in scope: nothing scrapes or alerts on api, worker")
+    for rule in ("MON-201", "MON-203", "MON-204", "MON-205", "MON-207"):
+        (result,) = run_rule(rule, root)
+        assert (result.status, result.message.split(" (")[0]) == ("skip", "no monitoring in scope"), rule
+
+
+def test_prometheus_without_alerting_rules_fails_once_and_the_alert_kinds_skip(tmp_path: Path) -> None:
+    prometheus = "scrape_configs:\n  - job_name: api\n    static_configs: [{targets: ['api:8080']}]\n"
+    root = write(tmp_path, {"api.yaml": deployment("api"), "prometheus.yml": prometheus})
+    (rules,) = run_rule("MON-201", root)
+    assert (rules.status, rules.message) == ("fail", "no alerting rule in scope")
+    (resource,) = run_rule("MON-205", root)
+    assert resource.status == "skip" and resource.message.startswith("no alerting in scope, so no alert on resource usage")
 
 
 def test_a_finding_about_the_whole_scan_can_be_waived_at_the_first_workload(tmp_path: Path) -> None:
@@ -572,3 +586,10 @@ def test_bak100_tools_named_after_a_database_are_not_databases(tmp_path: Path) -
         + deployment("pool", "edoburu/pgbouncer:v1.25.2-p0", "          ports: [{containerPort: 5432}]\n"),
     }
     assert statuses(run_rule("BAK-100", write(tmp_path, files))) == ["skip"]
+
+
+def test_a_load_average_alert_is_a_resource_alert(tmp_path: Path) -> None:
+    # vegasbrianc/prometheus alerts on node_load1: the host's CPU saturation (issue 14 evaluation)
+    rules = "groups:\n  - name: host\n    rules:\n      - alert: high_load\n        expr: node_load1 > 0.5\n"
+    (result,) = run_rule("MON-205", write(tmp_path, {"api.yaml": deployment("api"), "alert.yml": rules}))
+    assert (result.status, result.message) == ("pass", "alert high_load watches resource usage")

@@ -306,7 +306,9 @@ def test_given_tls_turned_on_then_uri_without_tls_passes(uri: str, tmp_path: Pat
 def test_given_tls_off_or_optional_then_uri_without_tls_fails(uri: str, scheme: str, tmp_path: Path) -> None:
     (r,) = _snippet("SEC-010", f"APP_PORT=8080\nDATABASE_URL={uri}\n", "env", tmp_path)
     assert (r.status, r.location.line, r.location.object) == ("fail", 2, "DATABASE_URL")
-    assert r.message == f"DATABASE_URL: {scheme}:// URI does not turn TLS on"
+    # db / cache are bare names: only a container network or a cluster resolves them (issue 14: internal traffic)
+    assert r.message == f"DATABASE_URL: {scheme}:// URI does not turn TLS on (the host is a bare host name: internal traffic)"
+    assert (r.severity, r.evidence["network"]) == ("low", "a bare host name")
     assert STRONG not in (r.observed or "")
 
 
@@ -334,7 +336,26 @@ def test_given_tls_but_no_password_then_credentials_rule_still_fails(uri: str, t
 def test_given_uri_without_password_in_compose_then_fails_naming_the_service() -> None:
     (r,) = run_rule("SEC-007", FIXTURES / "SEC-007" / "fail-mongo-without-password.compose.yaml")
     assert (r.status, r.location.line, r.location.object) == ("fail", 5, "services.app.environment.MONGODB_URI")
-    assert r.message == "MONGODB_URI (service app): mongodb:// URI has no password"
+    assert r.message == ("MONGODB_URI (service app): mongodb:// URI has no password (the host is a service of this "
+                         "compose project: internal traffic)")
+    assert r.severity == "medium"  # the rule is high: the database is only on the project's network
+
+
+def test_given_uri_to_a_service_of_the_same_compose_project_then_tls_is_not_asked(tmp_path: Path) -> None:
+    text = ("services:\n  app:\n    image: ghcr.io/example/app:1.0.0\n    environment:\n"
+            "      REDIS_URL: redis://default:Xk3r9Lq2Vw7zBn4T@cache:6379\n      PG_URL: postgres://app:Xk3r9Lq2Vw7zBn4T@db.example.net:5432/app\n"
+            "  cache:\n    image: redis:7.4.1\n")
+    results = _snippet("SEC-010", text, "compose", tmp_path)
+    assert [(r.status, r.location.object) for r in results] == [("fail", "services.app.environment.PG_URL")]
+
+
+def test_given_localhost_in_a_pod_then_tls_is_not_asked_and_credentials_weigh_less(tmp_path: Path) -> None:
+    manifest = ("apiVersion: v1\nkind: Pod\nmetadata: {name: app, namespace: shop}\nspec:\n  containers:\n"
+                "    - name: app\n      image: ghcr.io/example/app:1.0.0\n      env:\n"
+                "        - {name: REDIS_URL, value: 'redis://127.0.0.1:6379'}\n    - name: redis\n      image: redis:7.4.1\n")
+    assert [r.status for r in _snippet("SEC-010", manifest, "yaml", tmp_path / "tls")] == ["pass"]
+    (creds,) = _snippet("SEC-007", manifest, "yaml", tmp_path / "creds")
+    assert (creds.status, creds.severity) == ("fail", "medium") and "the pod itself" in creds.message
 
 
 # --- SEC-008 duplicate-key -------------------------------------------------------------
@@ -396,13 +417,13 @@ def test_given_long_syntax_with_any_address_host_ip_then_fails(tmp_path: Path) -
     text = _service("cache", '    ports:\n      - target: 6379\n        published: "6379"\n        host_ip: 0.0.0.0\n')
     (r,) = _snippet("SEC-020", text, "compose", tmp_path)
     assert (r.status, r.location.line, r.location.object) == ("fail", 5, "services.cache.ports[0]")
-    assert r.message == "service cache publishes port 6379 on 0.0.0.0"
+    assert r.message == "service cache publishes port 6379 on 0.0.0.0 (redis, guessed from port 6379 alone)"
 
 
 def test_given_port_range_covering_a_database_port_then_fails_naming_that_port(tmp_path: Path) -> None:
     (r,) = _snippet("SEC-020", _ports('"80:80"', '"6370-6390:6370-6390"'), "compose", tmp_path)
     assert (r.status, r.location.line, r.location.object) == ("fail", 6, "services.cache.ports[1]")
-    assert r.message == "service cache publishes port 6379 on all interfaces"
+    assert r.message == "service cache publishes port 6379 on all interfaces (redis, guessed from port 6379 alone)"
 
 
 def test_given_port_range_of_web_ports_then_passes(tmp_path: Path) -> None:
@@ -416,7 +437,7 @@ def test_given_container_port_only_or_protocol_suffix_then_fails(tmp_path: Path)
 
 def test_given_private_interface_then_fails_naming_the_address(tmp_path: Path) -> None:
     (r,) = _snippet("SEC-020", _ports('"10.0.0.5:5432:5432"'), "compose", tmp_path)
-    assert r.message == "service cache publishes port 5432 on 10.0.0.5"
+    assert r.message == "service cache publishes port 5432 on 10.0.0.5 (postgres, guessed from port 5432 alone)"
 
 
 # --- SEC-021 docker-socket-mounted ---------------------------------------------------------
@@ -517,11 +538,12 @@ def test_given_image_from_unset_variable_then_it_is_not_judged(tmp_path: Path) -
 # --- SEC-030 rate-limit-configured ---------------------------------------------------------
 
 
-def test_given_no_rate_limit_key_then_project_fails_naming_the_files_looked_at() -> None:
-    path = FIXTURES / "SEC-030" / "fail-no-limit-set.env"
+def test_given_no_rate_limit_key_then_skip_not_a_guess_from_env_names() -> None:
+    # which variable an app reads is the app's business (issue 14): the FastGPT profile requires USE_IP_LIMIT
+    path = FIXTURES / "SEC-030" / "skip-no-limit-set.env"
     (r,) = run_rule("SEC-030", path)
-    assert (r.status, r.target, r.location) == ("fail", "project", None)
-    assert r.message == f"none of *RATE_LIMIT*, USE_IP_LIMIT, *THROTTLE*, *RATELIMIT* is set in any file in scope ({path})"
+    assert (r.status, r.target) == ("skip", "project")
+    assert r.message.startswith("none of *RATE_LIMIT*, USE_IP_LIMIT, *THROTTLE*, *RATELIMIT* is set in scope: nothing to judge")
 
 
 def test_given_rate_limit_zero_then_fails_at_the_key_in_its_file() -> None:
@@ -709,3 +731,9 @@ def test_given_compose_service_key_twice_then_duplicate_is_reported_on_the_later
     (r,) = _snippet("SEC-008", text, "compose", tmp_path)
     assert (r.status, r.location.line, r.location.object) == ("fail", 5, "services.api.restart")
     assert "first on line 4" in r.message
+
+
+@pytest.mark.parametrize("value", ["http://frontend", "http://frontend:9898/", "replace-me"])
+def test_given_a_name_without_a_dot_then_it_is_no_public_url(value: str, tmp_path: Path) -> None:
+    # issue 14 evaluation: podinfo's in-cluster FRONTEND_URL, plausible's BASE_URL=replace-me (SEC-002's)
+    assert statuses(_snippet("SEC-011", f"BASE_URL={value}\n", "env", tmp_path)) == ["pass"]
