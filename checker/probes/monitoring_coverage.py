@@ -102,11 +102,18 @@ def check(doc: Document, params: Params, context: Context) -> Iterator[Observati
         return
     apps = [w for w in workloads(documents) if _is_application(w, params)]
     observations = list(CHECKS[params.check](documents, apps, params))
-    would_fail = any(o.status == "fail" for o in observations) and not any(o.status == "pass" for o in observations)
-    if apps and would_fail and params.check in DEPENDS_ON_A_STACK and obs.monitoring_in_scope(
-            documents, list(workloads(documents)), params.push_keys) is None:
-        yield from _no_monitoring(apps, params.check)  # one cause: said once per unit, not once per rule and app
-        return
+    if apps and params.check in DEPENDS_ON_A_STACK:
+        failing = {_unit(o.document) if o.document is not None else None for o in observations if o.status == "fail"}
+        passing = {_unit(o.document) for o in observations if o.status == "pass" and o.document is not None}
+        bare = {u for u in _units_without_monitoring(documents, apps, params)
+                if (u in failing or None in failing) and u not in passing}
+        if bare:  # one cause: said once per unit, not once per rule and app; other units are judged as usual
+            yield from _no_monitoring([a for a in apps if _unit(a.doc) in bare], params.check)
+            apps = [a for a in apps if _unit(a.doc) not in bare]
+            if not apps:
+                return
+            documents = [d for d in documents if _unit(d) not in bare]
+            observations = list(CHECKS[params.check](documents, apps, params))
     if apps and params.check in PATTERNS and not obs.alerts(documents):
         yield Observation((), f"no alerting in scope, so no alert on {WHAT[params.check]} to judge (MON-201 reports "
                           "the missing alerting rules)" + _missing_rule_files(documents), status="skip")
@@ -125,6 +132,21 @@ def check(doc: Document, params: Params, context: Context) -> Iterator[Observati
 # checks that judge what an observability stack does: with no monitoring at all in scope, MON-200 reports
 # that once per deployment unit and these skip (log shipping is a question of its own: MON-206)
 DEPENDS_ON_A_STACK = ("scrape-target", "alert-rules", "error-rate-alert", "latency-alert", "resource-alert", "dashboards")
+
+
+def _unit(doc: Document) -> str:
+    return str(doc.meta.get("unit", ""))
+
+
+def _units_without_monitoring(documents: list[Document], apps: list[Workload], params: Params) -> set[str]:
+    """The deployment units of `apps` in which nothing scrapes, alerts or receives pushed metrics: a
+    Prometheus of another unit (another compose project, another kustomization) does not watch them."""
+    bare: set[str] = set()
+    for unit in {_unit(app.doc) for app in apps}:
+        members = [d for d in documents if _unit(d) == unit]
+        if obs.monitoring_in_scope(members, list(workloads(members)), params.push_keys) is None:
+            bare.add(unit)
+    return bare
 
 
 def _no_monitoring(apps: list[Workload], check: str) -> Iterator[Observation]:

@@ -1,4 +1,4 @@
-"""One cause, one finding: SEC-004 and SEC-006 stay quiet where SEC-001/SEC-003 already fail (issue 14)."""
+"""One cause, one finding: SEC-004 and SEC-006 stay quiet where SEC-001/002/003/009 already fail (issue 14)."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -10,7 +10,7 @@ def _by_rule(tmp_path: Path, text: str) -> dict[str, list[tuple[str, str | None]
     folder = tmp_path / "deploy"
     folder.mkdir()
     (folder / "docker-compose.yml").write_text(text, encoding="utf-8")
-    report = scan_paths([str(folder)], select=["SEC-001", "SEC-003", "SEC-004", "SEC-006"])
+    report = scan_paths([str(folder)], select=["SEC-001", "SEC-002", "SEC-003", "SEC-004", "SEC-006", "SEC-009"])
     found: dict[str, list[tuple[str, str | None]]] = {}
     for r in report.results:
         found.setdefault(r.rule_id, []).append((r.status, r.reason))
@@ -23,10 +23,11 @@ def test_a_known_default_inline_is_one_finding_not_three(tmp_path: Path) -> None
     assert found["SEC-006"] == [("skip", "superseded")]
 
 
-def test_a_short_low_entropy_password_is_reported_by_the_length_rule_only(tmp_path: Path) -> None:
+def test_a_short_low_entropy_password_is_reported_by_one_weak_value_rule_only(tmp_path: Path) -> None:
     found = _by_rule(tmp_path, "services:\n  grafana:\n    image: grafana/grafana:11.2.0\n    environment:\n"
                                "      GF_SECURITY_ADMIN_PASSWORD: foobarfoo\n")
-    assert ("fail", None) in found["SEC-003"]
+    weak = [rule for rule in ("SEC-001", "SEC-002", "SEC-003", "SEC-009") if ("fail", None) in found.get(rule, [])]
+    assert weak == ["SEC-009"]  # made of the word `foobar`: the dictionary rule's, not also the length rule's
     assert all(status != "fail" for status, _ in found.get("SEC-004", []) + found.get("SEC-006", []))
 
 

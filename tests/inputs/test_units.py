@@ -97,7 +97,8 @@ def test_env_files_deploy_with_the_compose_project_that_reads_them(tmp_path: Pat
         (tmp_path / name).mkdir()
         (tmp_path / name / "compose.yaml").write_text("services:\n  app:\n    image: app:1.0\n    env_file: ../shared/app.env\n"
                                                       if name == "a" else "services:\n  app:\n    image: app:1.0\n")
-        (tmp_path / name / ".env.production").write_text("SENTRY_DSN=https://k@sentry.example/1\n" if name == "a" else "X=1\n")
+        (tmp_path / name / ".env.production").write_text("SENTRY_DSN=https://k@sentry.example/1\n" if name == "a"
+                                                          else "ERROR_TRACKING_ENABLED=false\n")
     (tmp_path / "shared").mkdir()
     (tmp_path / "shared" / "app.env").write_text("Y=1\n")
     documents = load(list(discover([str(tmp_path)]))).documents
@@ -105,6 +106,8 @@ def test_env_files_deploy_with_the_compose_project_that_reads_them(tmp_path: Pat
     a, b = f"compose:{tmp_path}/a/compose.yaml", f"compose:{tmp_path}/b/compose.yaml"
     assert units == {"a/compose.yaml": a, "a/.env.production": a, "shared/app.env": a,
                      "b/compose.yaml": b, "b/.env.production": b}
-    # so project `a`'s error tracker does not count for project `b`
+    # so project `b`'s switched-off tracker is not project `a`'s, and `a`'s DSN does not cover `b`
     report = scan_paths([str(tmp_path)], select=["MON-010"])
-    assert [(r.status, Path(r.location.file).parent.name if r.location else None) for r in report.results] == [("fail", "b")]
+    assert sorted((r.status, Path(r.location.file).parent.name if r.location else None)
+                  for r in report.results if r.status != "pass") == [("fail", "b")]
+    assert all(Path(r.location.file).parent.name == "a" for r in report.results if r.status == "pass" and r.location)
