@@ -65,7 +65,7 @@ def scan_paths(
     if per_file:
         selected = [rule for rule in selected if "project" not in rule.targets]
     candidates = list(discover(list(paths), list(exclude)))
-    options = LoadOptions(env, tuple(env_files))
+    options = LoadOptions(env, tuple(env_files), tuple(p for p in paths if p != "-"))
     judged = None
     from checker.engine import parallel
 
