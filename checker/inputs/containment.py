@@ -12,7 +12,7 @@ judged by its real path (`os.path.realpath`, every link resolved), so a link
 inside the tree that points out is outside too; the file is then opened by
 that real path with `O_NOFOLLOW`, so a link swapped in at the last component
 is refused rather than followed. What lies outside is never opened: the
-caller reports the reference (rule SEC-009) or notes it.
+caller reports the reference (rule SEC-018) or notes it.
 """
 from __future__ import annotations
 
