@@ -5,6 +5,7 @@
 """
 from __future__ import annotations
 
+import os
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Sequence
@@ -89,10 +90,10 @@ def scan_paths(
         paths = list(paths) + live_objects.files  # the report names the cluster scope among its paths
     from checker.inputs import units as deployment_units
 
-    found_units = deployment_units.assign(loaded.documents, tuple(units))  # cross-object rules relate inside one
+    found_units = deployment_units.assign(loaded.documents, tuple(units), _scan_roots(paths))  # cross-object rules relate inside one
     if on_units is not None:
         on_units(deployment_units.describe(found_units))
-    attested = [a for path in attestation_paths for a in attestation_files.load(path)]
+    attested = [a for path in attestation_paths for a in attestation_files.load(path, _found_roots(path, paths))]
     targets = None
     if live or endpoints:  # the network is touched only when asked
         from checker.inputs.live import targets as live_targets
@@ -121,6 +122,21 @@ def _attestation_files(paths: list[str], candidates: list[Candidate]) -> list[Pa
                 seen.add(candidate.path)
                 found.append(Path(candidate.display))
     return found
+
+
+def _scan_roots(paths: Sequence[str]) -> tuple[str, ...]:
+    from checker.inputs import containment
+
+    return containment.scan_roots([p for p in paths if "://" not in p])
+
+
+def _found_roots(path: Path, paths: Sequence[str]) -> tuple[str, ...]:
+    """The scan roots, which an attestation file's evidence must lie in; an attestation file named by the user
+    outside them may also name its own folder's files."""
+    from checker.inputs import containment
+
+    roots = containment.scan_roots(list(paths))
+    return roots if containment.inside(path, roots) else roots + (os.path.realpath(path.parent),)
 
 
 def _files_read(loaded: Loaded) -> int:

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from checker.config import Config, Note
+from checker.inputs import containment
 from checker.models import Location, Report, Result
 
 # keys a found config may set: each one only selects, within what the command line allows
@@ -80,8 +81,7 @@ def _inside_only(value: Any, base: Path, folder: str) -> tuple[Any, list[str]]:
         if not isinstance(name, str):
             kept.append(name)  # not a path: validation names the problem
             continue
-        real = os.path.realpath(base / name)
-        if real == folder or real.startswith(folder.rstrip(os.sep) + os.sep):
+        if containment.inside(base / name, (folder,)) is not None:
             kept.append(name)
         else:
             outside.append(name)

@@ -16,6 +16,7 @@ stops the run (exit 2) naming the file, the line and the field.
 from __future__ import annotations
 
 import datetime as dt
+import sys
 from dataclasses import dataclass
 from fnmatch import fnmatch
 from pathlib import Path
@@ -65,18 +66,26 @@ class WaiverFile:
 
 
 def default_file(paths: list[str]) -> Path | None:
+    """`.preflight/waivers.yaml` beside the first scanned path; not one whose real path leads outside the scan
+    roots (a link planted in the tree: warned about, not read)."""
+    from checker.inputs import containment
+
     for given in paths[:1]:
         root = Path(given)
         root = root if root.is_dir() else root.parent
         if (root / DEFAULT_LOCATION).is_file():
+            if containment.inside(root / DEFAULT_LOCATION, containment.scan_roots(paths)) is None:
+                print(f"preflight: warning: {root / DEFAULT_LOCATION}: leads outside the scanned folders; not read",
+                      file=sys.stderr)
+                return None
             return root / DEFAULT_LOCATION
     return None
 
 
-def load(path: Path) -> list[WaiverEntry]:
+def load(path: Path, roots: tuple[str, ...] | None = None) -> list[WaiverEntry]:
     if not path.is_file():
         raise UsageError(f"{path}: waivers file not found")
-    entries: list[WaiverEntry] = load_entries(path, WaiverFile, "waiver", "waivers")
+    entries: list[WaiverEntry] = load_entries(path, WaiverFile, "waiver", "waivers", roots)
     return entries
 
 
@@ -84,7 +93,9 @@ def apply_waivers(report: Report, waivers_file: str | None, paths: list[str], to
     path = Path(waivers_file) if waivers_file else default_file(paths)
     if path is None:
         return report
-    entries = load(path)
+    from checker.inputs import containment
+
+    entries = load(path, None if waivers_file else containment.scan_roots(paths))  # a found one: inside only
     if not entries:
         return report
     today = today or dt.date.today()

@@ -18,6 +18,7 @@ import datetime as dt
 import json
 import os
 import platform
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -30,6 +31,8 @@ from checker.errors import UsageError
 from checker.evidence import manifest as manifest_file
 from checker.evidence import records, signing
 from checker.inputs import attestations as attestation_files
+from checker.inputs import containment
+from checker.inputs.load import MAX_FILE_BYTES
 from checker.models import Report, Result
 
 WAIVER_NAMES = (".preflight/waivers.yaml", ".preflight/waivers.yml")
@@ -236,32 +239,36 @@ def _bundle_name(path: Path, roots: list[Path]) -> str | None:
 def copy_attestations(request: Request, folder: Path) -> list[str]:
     notes: list[str] = []
     roots = _scanned_roots(request.paths)
+    readable = containment.scan_roots(request.paths)
     used = [Path(p) for p in request.config.attestations] or attestation_files.find(request.paths)
     for path in used:
         source = path.resolve()
-        name = _bundle_name(source, roots) or f"external/{source.name}"
-        _copy(source, folder / name)
-        for attestation in attestation_files.load(path):
+        name = _bundle_name(source, roots) or f"external/{source.name}"  # named by the user: copied from there
+        allowed = readable if _bundle_name(source, roots) else (str(source.parent),)
+        _copy(source, folder / name, allowed)
+        for attestation in attestation_files.load(path, allowed):
             if "://" in attestation.evidence:
                 continue
-            base = Path(attestation.file).parent
-            base = base.parent if base.name == ".preflight" else base
-            evidence = (base / attestation.evidence).resolve()
+            evidence = attestation_files.evidence_path(attestation).resolve()
             inner = _bundle_name(evidence, roots)
-            if inner is None:
+            if inner is None or containment.inside(evidence, readable) is None:
                 notes.append(f"attestations: evidence {attestation.evidence} ({path}) is outside the scanned tree, not copied")
             elif not evidence.is_file():
                 notes.append(f"attestations: evidence {attestation.evidence} ({path}) is not a file, not copied")
             elif not (folder / inner).exists():
-                _copy(evidence, folder / inner)
+                _copy(evidence, folder / inner, readable)
     return notes
 
 
-def _copy(source: Path, target: Path) -> None:
-    """A file of the scanned tree into the bundle; a text file masked like every other output."""
+def _copy(source: Path, target: Path, roots: containment.Roots) -> None:
+    """A file of the scanned tree into the bundle, read only inside `roots` (inputs/containment.py) and
+    never through a link; a text file masked like every other output."""
     if os.path.lexists(target):  # the same file named twice is copied once
         return
-    data = source.read_bytes()
+    with os.fdopen(containment.open_inside(source, roots), "rb") as handle:
+        if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
+            return
+        data = handle.read(MAX_FILE_BYTES + 1)
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError:
@@ -298,7 +305,9 @@ def build_scope(request: Request, report: Report) -> dict[str, Any]:
     if not catalog_used:
         notes.append(f"scope: no control catalog for {request.framework}; controls derived from the rules' compliance mappings")
     urls = sorted({r.location.url for r in report.results if r.location and r.location.url})
-    waivers = [str(root / name) for root in _scanned_roots(request.paths) for name in WAIVER_NAMES if (root / name).is_file()]
+    readable = containment.scan_roots(request.paths)
+    waivers = [str(root / name) for root in _scanned_roots(request.paths) for name in WAIVER_NAMES
+               if (root / name).is_file() and containment.inside(root / name, readable)]
     return {
         "framework": request.framework,
         "paths": list(request.paths),

@@ -23,8 +23,9 @@ from __future__ import annotations
 import os
 import re
 from pathlib import Path as FilePath
-from typing import Any, Callable, Iterator, Mapping
+from typing import Any, Callable, Iterator, Mapping, NamedTuple
 
+from checker.inputs import containment
 from checker.inputs.compose_merge import Merge, tags_of
 from checker.inputs.document import Document, Position, Setting
 from checker.inputs.interpolate import Unknown
@@ -84,8 +85,14 @@ def _part(doc: Document) -> str | None:
     return found.group("part") if found else None
 
 
+class _Scope(NamedTuple):
+    folder: FilePath  # the project's folder: include / extends files are read only inside it
+    readable: tuple[str, ...]  # real paths of the scan roots: a file outside them is a finding (SEC-018)
+
+
 def assemble(
-    documents: list[Document], open_compose: OpenCompose, variables_for: Callable[[Document], Mapping[str, str]]
+    documents: list[Document], open_compose: OpenCompose, variables_for: Callable[[Document], Mapping[str, str]],
+    readable: tuple[str, ...] = (),
 ) -> tuple[list[Document], list[ProjectError]]:
     """Each compose project merged into one Document (other documents untouched, in order)."""
     compose_docs = [d for d in documents if d.kind == "compose"]
@@ -95,7 +102,7 @@ def assemble(
     merged_of: dict[int, Document | None] = {}
     for files in groups(compose_docs):
         try:
-            project = build_project(files, open_compose)
+            project = build_project(files, open_compose, readable)
         except ProjectError as error:
             errors.append(error)
             project = files[0]
@@ -119,12 +126,12 @@ def assemble(
     return result, errors
 
 
-def build_project(files: list[Document], open_compose: OpenCompose) -> Document:
+def build_project(files: list[Document], open_compose: OpenCompose, readable: tuple[str, ...] = ()) -> Document:
     base = files[0]
     has_links = any(_links(doc) for doc in files)
     if len(files) == 1 and not has_links:
         return base
-    folder = FilePath(base.path).parent
+    folder = _Scope(FilePath(base.path).parent, readable or containment.folders_of([FilePath(base.path)]))
     sources: list[Document] = []
     merge = Merge(sources)
     for doc in files:
@@ -140,7 +147,7 @@ def _links(doc: Document) -> bool:
     return "include" in data or isinstance(services, dict) and any(isinstance(s, dict) and "extends" in s for s in services.values())
 
 
-def _add(merge: Merge, sources: list[Document], doc: Document, open_compose: OpenCompose, folder: FilePath) -> None:
+def _add(merge: Merge, sources: list[Document], doc: Document, open_compose: OpenCompose, folder: _Scope) -> None:
     index = len(sources)
     sources.append(doc)
     data = {k: v for k, v in doc.data.items() if k != "include"} if isinstance(doc.data, dict) else {}
@@ -151,7 +158,7 @@ def _add(merge: Merge, sources: list[Document], doc: Document, open_compose: Ope
 
 
 def _extended(
-    doc: Document, name: str, merge: Merge, sources: list[Document], open_compose: OpenCompose, folder: FilePath,
+    doc: Document, name: str, merge: Merge, sources: list[Document], open_compose: OpenCompose, folder: _Scope,
     chain: tuple[tuple[str, str], ...],
 ) -> Any:
     """A service with its `extends:` resolved: the extended service, then this one merged on top."""
@@ -165,7 +172,9 @@ def _extended(
     spec = service["extends"]
     target_name = spec if isinstance(spec, str) else spec.get("service") if isinstance(spec, dict) else None
     target_file = spec.get("file") if isinstance(spec, dict) else None
-    target_doc = _open(doc, target_file, folder, open_compose, ("services", name, "extends")) if target_file else doc
+    target_doc = _open(doc, target_file, folder, open_compose, ("services", name, "extends", "file")) if target_file else doc
+    if target_doc is None:  # outside the repository: not read, a finding; the service as written
+        return {k: v for k, v in service.items() if k != "extends"}
     target_services = target_doc.data.get("services") if isinstance(target_doc.data, dict) else None
     if not isinstance(target_services, dict) or target_name not in target_services:
         raise ProjectError(f"service {name} extends {target_name}, which {target_doc.path} does not define", doc.path,
@@ -186,7 +195,7 @@ def _source_index(sources: list[Document], doc: Document) -> int:
     return len(sources) - 1
 
 
-def _includes(doc: Document, folder: FilePath, open_compose: OpenCompose, chain: tuple[str, ...]) -> Iterator[Document]:
+def _includes(doc: Document, folder: _Scope, open_compose: OpenCompose, chain: tuple[str, ...]) -> Iterator[Document]:
     entries = doc.data.get("include") if isinstance(doc.data, dict) else None
     if not isinstance(entries, list):
         return
@@ -197,14 +206,22 @@ def _includes(doc: Document, folder: FilePath, open_compose: OpenCompose, chain:
         for name in paths if isinstance(paths, list) else [paths]:
             if isinstance(name, str):
                 included = _open(doc, name, folder, open_compose, ("include", index))
+                if included is None:
+                    continue
                 yield from _includes(included, folder, open_compose, chain + (doc.path,))
                 yield included
 
 
-def _open(doc: Document, name: str, folder: FilePath, open_compose: OpenCompose, where: Path) -> Document:
+def _open(doc: Document, name: str, folder: _Scope, open_compose: OpenCompose, where: Path) -> Document | None:
+    """The compose file `name` refers to; None (recorded on `doc` for rule SEC-018) when it lies outside the
+    scan roots; a ProjectError when it lies outside the project's folder, or does not parse."""
     path = FilePath(doc.path).parent / name
-    root = os.path.realpath(folder)
-    if os.path.commonpath([root, os.path.realpath(path)]) != root:
+    if containment.inside(path, folder.readable) is None:
+        from checker.probes.outside_reference import Reference, record
+
+        record(doc, Reference("extends file" if "extends" in where else "include", name, doc.path, _line(doc, where)))
+        return None
+    if containment.inside(path, (os.path.realpath(folder.folder),)) is None:
         raise ProjectError(f"{name} is outside the project folder: not read", doc.path, _line(doc, where))
     try:
         return open_compose(path)
@@ -248,6 +265,8 @@ def _project_document(base: Document, files: list[Document], merge: Merge) -> Do
     doc.meta["_source"] = positions.file
     doc.meta["compose_files"] = [d.path for d in merge.sources]
     doc.meta["env_files"] = sorted({name for d in merge.sources for name in d.meta.get("env_files", [])})
+    doc.meta["outside_references"] = list(dict.fromkeys(r for d in [base, *files, *merge.sources]
+                                                        for r in d.meta.get("outside_references", [])))
     by_path = [{s.path: s for s in d.settings} for d in merge.sources]
     services = merge.data.get("services") if isinstance(merge.data, dict) else None
     for name, service in (services or {}).items():

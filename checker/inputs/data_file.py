@@ -23,9 +23,10 @@ class _Entries(Protocol):
     def entries(self) -> list[Any]: ...
 
 
-def load_entries(path: Path, cls: type[_Entries], what: str, key: str) -> list[Any]:
-    """The entries under `key` (`attestations:`, `waivers:`), each stamped with this file and its line."""
-    loaded = load_validated(path, cls, what)
+def load_entries(path: Path, cls: type[_Entries], what: str, key: str, roots: tuple[str, ...] | None = None) -> list[Any]:
+    """The entries under `key` (`attestations:`, `waivers:`), each stamped with this file and its line;
+    with `roots`, a file whose real path is outside them is not read (exit 2)."""
+    loaded = load_validated(path, cls, what, roots)
     if loaded is None:
         return []
     parsed, document = loaded
@@ -36,7 +37,7 @@ def load_entries(path: Path, cls: type[_Entries], what: str, key: str) -> list[A
     return entries
 
 
-def load_validated(path: Path, cls: type[T], what: str) -> tuple[T, YamlDocument] | None:
+def load_validated(path: Path, cls: type[T], what: str, roots: tuple[str, ...] | None = None) -> tuple[T, YamlDocument] | None:
     """The file validated into `cls`, with its positions; None for an empty file."""
     from pydantic import ValidationError
 
@@ -44,7 +45,7 @@ def load_validated(path: Path, cls: type[T], what: str) -> tuple[T, YamlDocument
 
     where = str(path)
     try:
-        documents = load_all(read_text(path))
+        documents = load_all(read_text(path, roots))
     except InputError as exc:
         raise UsageError(f"{where}:{exc.line or 1}: {exc.message}") from None
     if not documents:

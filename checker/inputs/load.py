@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Callable, NamedTuple
 
 from checker.errors import InputError
-from checker.inputs import compose, env_file, kubernetes, templates, yaml_kinds
+from checker.inputs import compose, containment, env_file, kubernetes, templates, yaml_kinds
 from checker.inputs.discover import Candidate
 from checker.inputs.document import Document
 from checker.inputs.environment import DEFAULT_ENVIRONMENT, infer
@@ -44,7 +44,8 @@ class Problem(NamedTuple):
 class LoadOptions(NamedTuple):
     environment: str | None = None  # forced with --env
     env_files: tuple[str, ...] = ()  # --env-file, for compose interpolation
-    roots: tuple[str, ...] = ()  # the scanned paths: an env file a compose file names is read only inside them
+    roots: tuple[str, ...] = ()  # the scanned paths: every file read lies inside them (inputs/containment.py)
+    readable: tuple[str, ...] = ()  # filled in by load(): the real folders those paths let it read
 
 
 class Loaded(NamedTuple):
@@ -62,6 +63,8 @@ def load(
     documents: list[Document] = []
     problems: list[Problem] = []
     files: list[str] = []
+    _new_scan()
+    options = options._replace(readable=_readable(options, candidates))
     known = {c.path for c in candidates} | loaded_elsewhere  # elsewhere: by --jobs workers
     # compose files last: they are merged into projects after loading, and a --jobs scan loads them in the
     # parent after the workers' files (engine/parallel.py); both keep the same order
@@ -76,7 +79,7 @@ def load(
             problems.append(Problem(candidate.display, "skip", NOT_READ[candidate.kind]))
             continue
         try:
-            text = read_text(candidate.path)
+            text = read_text(candidate.path, options.readable)
             new = _parse(candidate, text, options)
         except InputError as exc:
             problems.append(Problem(candidate.display, "error", exc.message, exc.line, exc.column, exc.reason))
@@ -125,7 +128,7 @@ def _compose_projects(loaded: Loaded, candidates: list[Candidate], options: Load
     def open_compose(path: Path) -> Document:
         display = str(path)
         candidate = Candidate(path.absolute(), display[2:] if display.startswith("./") else display, "compose", False)
-        parsed = _parse(candidate, read_text(candidate.path), options)
+        parsed = _parse(candidate, read_text(candidate.path, options.readable), options)
         if len(parsed) != 1 or parsed[0].kind != "compose":
             raise InputError("not a compose file")
         return parsed[0]
@@ -134,17 +137,36 @@ def _compose_projects(loaded: Loaded, candidates: list[Candidate], options: Load
         candidate = by_display.get(doc.path)
         return _compose_variables(candidate, options, doc.text)[0] if candidate else {}
 
-    documents, errors = compose_project.assemble(loaded.documents, open_compose, variables_for)
+    documents, errors = compose_project.assemble(loaded.documents, open_compose, variables_for, options.readable)
     problems = loaded.problems + [Problem(e.file, "error", e.message, e.line, None, "unparsable") for e in errors]
     return Loaded(documents, problems, loaded.files)
 
 
+def _readable(options: LoadOptions, candidates: list[Candidate]) -> tuple[str, ...]:
+    """Real paths of the folders this load may read: the scan roots, else (a caller that named none) the
+    folder of each candidate."""
+    if options.roots:
+        return containment.scan_roots(options.roots)
+    return containment.folders_of([c.path for c in candidates])
+
+
+def _new_scan() -> None:
+    """Caches that live for one scan (nginx: each file parsed once) start empty."""
+    nginx = sys.modules.get("checker.inputs.nginx")
+    if nginx is not None:
+        nginx.CACHE.clear()
+
+
 def env_files_named(candidate: Candidate, documents: list[Document], known: set[Path]) -> list[Candidate]:
     """The env files the compose services in `documents` name (`env_file:`), and the rule files a Prometheus
-    config names (`rule_files:`, inputs/rule_files.py), that are not among `known`."""
+    config names (`rule_files:`, inputs/rule_files.py), that are not among `known`; never an env file that
+    points outside the scan roots (recorded on the document when it was parsed)."""
     found: list[Candidate] = []
     for doc in documents:
+        outside = {r.name for r in doc.meta.get("outside_references", []) if r.what == "env_file"}
         for name in doc.meta.get("env_files", []):
+            if name in outside:
+                continue
             # normalised: `../shared/app.env` is the file discovery found as shared/app.env, judged once
             path = Path(os.path.normpath((candidate.path.parent / name).absolute()))
             if path not in known and path not in (c.path for c in found) and path.is_file():
@@ -154,6 +176,25 @@ def env_files_named(candidate: Candidate, documents: list[Document], known: set[
                 if path not in known and candidate.path.resolve() != path and path not in (c.path for c in found):
                     found.append(Candidate(path, display, "yaml", False))
     return found
+
+
+def _outside_env_files(candidate: Candidate, doc: Document, roots: tuple[str, ...]) -> None:
+    """Each `env_file:` that resolves outside the scan roots, recorded where it is written (rule SEC-018)."""
+    from checker.probes.outside_reference import Reference, record
+
+    services = doc.data.get("services") if isinstance(doc.data, dict) else None
+    for name, service in (services or {}).items():
+        entries = service.get("env_file") if isinstance(service, dict) else None
+        listed = entries if isinstance(entries, list) else [entries] if entries else []
+        for index, entry in enumerate(listed):
+            value = entry.get("path") if isinstance(entry, dict) else entry
+            if not isinstance(value, str) or containment.inside(candidate.path.parent / value, roots):
+                continue
+            where: tuple[str | int, ...] = ("services", name, "env_file")
+            if isinstance(entries, list):
+                where += (index, "path") if isinstance(entry, dict) else (index,)
+            position = doc.position(where)
+            record(doc, Reference("env_file", value, candidate.display, position[0] if position else None))
 
 
 class _Skip(Exception):
@@ -177,18 +218,22 @@ def _by_content(candidate: Candidate, text: str) -> Candidate:
     raise _NotRead()
 
 
-def read_text(path: Path) -> str:
+def read_text(path: Path, roots: tuple[str, ...] | None = None) -> str:
+    """The text of a regular file of at most MAX_FILE_BYTES; with `roots`, only when its real path lies
+    inside them (and never through a link at its last component)."""
     if str(path) == "-":
         data = sys.stdin.buffer.read(MAX_FILE_BYTES + 1)
         if len(data) > MAX_FILE_BYTES:
             raise InputError(f"standard input is over the {MAX_FILE_BYTES // 1048576} MiB limit", reason="too-large")
         return decode(data)
     try:
+        if roots is not None:  # judged by its real path, which is then opened (O_NOFOLLOW: no link swapped in)
+            path = Path(containment.resolved_inside(path, roots))
         if not stat.S_ISREG(path.stat().st_mode):  # FIFOs and devices are never opened
             raise InputError("not a regular file (FIFO, socket or device): not read", reason="unreadable")
         # O_NONBLOCK: opening a FIFO swapped in since the check must not wait for a writer;
         # the checks below run again on the opened file itself, which nothing can swap.
-        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | (containment.NOFOLLOW if roots is not None else 0))
         with os.fdopen(fd, "rb") as file:
             info = os.fstat(file.fileno())
             if not stat.S_ISREG(info.st_mode):  # a FIFO or device would block or never end
@@ -199,6 +244,8 @@ def read_text(path: Path) -> str:
             data = file.read(MAX_FILE_BYTES + 1)  # a file that grows while we read is still cut off
         if len(data) > MAX_FILE_BYTES:
             raise InputError(f"file grew past the {MAX_FILE_BYTES // 1048576} MiB limit while read", reason="too-large")
+    except containment.OutsideRoots:
+        raise InputError("outside the scanned folders: not read", reason="unreadable") from None
     except OSError as exc:
         raise InputError(f"cannot read: {exc.strerror or exc}", reason="unreadable") from None
     return decode(data)
@@ -232,6 +279,7 @@ PARSERS: dict[str, str] = {
     "nginx": "checker.inputs.nginx",
     "docker-inspect": "checker.inputs.docker_inspect",
 }
+READS_MORE_FILES = {"nginx"}  # its parse() also takes `roots`: the includes it follows stay inside them
 
 
 def _parse(candidate: Candidate, text: str, options: LoadOptions) -> list[Document]:
@@ -240,7 +288,8 @@ def _parse(candidate: Candidate, text: str, options: LoadOptions) -> list[Docume
     environment = _environment(candidate.display, options)
     if candidate.kind in PARSERS:
         module = importlib.import_module(PARSERS[candidate.kind])
-        documents: list[Document] = module.parse(candidate.display, candidate.path, text, environment)
+        extra = {"roots": options.readable} if candidate.kind in READS_MORE_FILES else {}
+        documents: list[Document] = module.parse(candidate.display, candidate.path, text, environment, **extra)
         return documents
     if candidate.kind == "env":
         parsed = env_file.parse_env(text)
@@ -270,6 +319,7 @@ def _parse(candidate: Candidate, text: str, options: LoadOptions) -> list[Docume
             if used:
                 doc.meta["interpolation_env"] = [f"{shown} ({how})" for shown, how in used]
                 doc.meta["interpolation_files"] = [shown for shown, _ in used]
+            _outside_env_files(candidate, doc, options.readable)
         documents.append(doc)
     return documents
 
@@ -320,8 +370,9 @@ def _compose_variables(
     for choice in env_select.choose(candidate.path, text, options.env_files, options.roots):
         if not choice.path.is_file():
             continue
-        try:
-            parsed = env_file.parse_env(read_text(choice.path), variables)
+        try:  # inside the scan roots only; --env-file files are the user's own
+            given = choice.how == "--env-file"
+            parsed = env_file.parse_env(read_text(choice.path, None if given else options.readable), variables)
         except InputError:
             continue  # the env file itself is reported when it is scanned
         if choice.keys_only:  # a template: its `<...>` placeholders are replaced before deploying, the rest is kept

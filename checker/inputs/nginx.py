@@ -24,26 +24,38 @@ cycles and more than MAX_FILES files are not followed.
 A file in `conf.d/` (or `sites-*`) that the `nginx.conf` beside it, or one
 folder up, includes is scanned through that nginx.conf, in its context
 (http-level settings apply), and gives no Document of its own.
+
+Every file read lies inside the scan roots (inputs/containment.py): an include
+that leads outside them, by `..` or through a link, is never read and is
+recorded for rule SEC-018. Each file is parsed once per scan: CACHE holds
+crossplane's result by real path, device, inode, size and mtime, and the set of
+files each nginx.conf includes, so 400 conf.d files no longer re-parse
+nginx.conf 400 times (load() empties it when a scan starts).
 """
 from __future__ import annotations
 
 import glob
+import os
 import re
 from pathlib import Path
 from typing import Any
 
 from checker.errors import InputError
+from checker.inputs import containment
 from checker.inputs.document import Document, Position
 from checker.inputs.paths import Path as DocPath
 
 MAX_FILES = 64
 MAX_DEPTH = 16
+MAX_CACHED = 4096
+CACHE: dict[tuple[Any, ...], Any] = {}  # one scan's parses (see the module's docstring)
 
 
-def parse(display: str, path: Path, text: str, environment: str) -> list[Document]:
-    if path.name != "nginx.conf" and _included_by_main_config(path):
+def parse(display: str, path: Path, text: str, environment: str, roots: containment.Roots | None = None) -> list[Document]:
+    roots = roots if roots is not None else containment.folders_of([path])
+    if path.name != "nginx.conf" and _included_by_main_config(path, roots):
         return []
-    loader = _Loader(path, display)
+    loader = _Loader(path, display, roots)
     tree = loader.tree(path, display, (), None)
     data = {"directives": tree}
     positions: dict[str, dict[DocPath, Position]] = {}
@@ -54,11 +66,33 @@ def parse(display: str, path: Path, text: str, environment: str) -> list[Documen
         for name in loader.texts if name != display
     }
     doc.meta["unresolved_includes"] = loader.unresolved
+    if loader.outside:
+        doc.meta["outside_references"] = loader.outside
     return [doc]
 
 
+def _key(path: Path) -> tuple[Any, ...] | None:
+    try:
+        info = os.stat(path)
+    except OSError:
+        return None
+    return (os.path.realpath(path), info.st_dev, info.st_ino, info.st_size, info.st_mtime_ns)
+
+
+def _cached(key: tuple[Any, ...] | None, make: Any) -> Any:
+    if key is None:
+        return make()
+    if key not in CACHE:
+        if len(CACHE) >= MAX_CACHED:
+            CACHE.clear()
+        CACHE[key] = make()
+    return CACHE[key]
+
+
 class _Loader:
-    def __init__(self, entry: Path, display: str) -> None:
+    def __init__(self, entry: Path, display: str, roots: containment.Roots) -> None:
+        self.roots = roots
+        self.outside: list[Any] = []  # probes.outside_reference.Reference, for SEC-018
         self.root = entry.parent.resolve()
         self.entry = entry.resolve()
         self.display = display
@@ -71,11 +105,16 @@ class _Loader:
 
         from checker.inputs.load import read_text
 
-        try:
-            self.texts[display] = read_text(path)
-            payload = crossplane.parse(
-                str(path), single=True, catch_errors=False, comments=False, check_ctx=False, check_args=True,
+        def read_and_parse() -> tuple[str, dict[str, Any]]:
+            text = read_text(path, self.roots)  # inside the roots, never through a link
+            return text, crossplane.parse(
+                os.path.realpath(path), single=True, catch_errors=False, comments=False, check_ctx=False,
+                check_args=True,
             )
+
+        key = _key(path)
+        try:
+            self.texts[display], payload = _cached(("parse",) + key if key else None, read_and_parse)
         except InputError as exc:
             raise self._error(display, exc.message, exc.line, origin) from None
         if payload["errors"]:
@@ -98,7 +137,7 @@ class _Loader:
             out.append(node)
             if node["directive"] != "include" or not node["args"]:
                 continue
-            targets = self._resolve(node["args"][0], stack)
+            targets = self._resolve(node["args"][0], stack, display, node["line"])
             if not targets:
                 node["unresolved"] = True
                 self.unresolved.append(node["args"][0])
@@ -111,8 +150,11 @@ class _Loader:
                 out.extend(self.tree(target, name, stack, origin or node["line"]))
         return out
 
-    def _resolve(self, pattern: str, stack: tuple[Path, ...]) -> list[Path]:
+    def _resolve(self, pattern: str, stack: tuple[Path, ...], display: str, line: int) -> list[Path]:
         if len(stack) >= MAX_DEPTH:
+            return []
+        if not pattern.startswith("/") and not containment.lexically_inside(self.root / pattern, self.roots):
+            self._outside(pattern, display, line)  # `../../secrets/*.conf`: not even listed
             return []
         if pattern.startswith("/"):
             parts = Path(pattern).parts[1:]
@@ -124,15 +166,25 @@ class _Loader:
             full = self.root / candidate
             matches = sorted(Path(p) for p in glob.glob(str(full))) if glob.has_magic(str(candidate)) else [full]
             found = [m for m in matches if self._allowed(m, stack)]
+            if not pattern.startswith("/") and any(containment.inside(m, self.roots) is None for m in matches):
+                self._outside(pattern, display, line)  # a link that leads out of the repository
             if found:
                 return found[: max(0, MAX_FILES - len(self.texts))]
         return []
+
+    def _outside(self, pattern: str, display: str, line: int) -> None:
+        from checker.probes.outside_reference import Reference
+
+        reference = Reference("nginx include", pattern, display, line)
+        if reference not in self.outside:
+            self.outside.append(reference)
 
     def _allowed(self, path: Path, stack: tuple[Path, ...]) -> bool:
         if path.is_symlink() or not path.is_file():
             return False
         resolved = path.resolve()
-        return resolved.is_relative_to(self.root) and resolved not in stack and resolved != self.entry
+        return (resolved.is_relative_to(self.root) and resolved not in stack and resolved != self.entry
+                and containment.inside(resolved, self.roots) is not None)
 
     def _display(self, path: Path) -> str:
         relative = path.resolve().relative_to(self.root)
@@ -165,18 +217,25 @@ def _column(text: str, line: int, word: str) -> int:
     return 1
 
 
-def _included_by_main_config(path: Path) -> bool:
-    """Whether the nginx.conf beside `path`, or one folder up, includes it (then it is scanned through that file)."""
+def _included_by_main_config(path: Path, roots: containment.Roots) -> bool:
+    """Whether the nginx.conf beside `path`, or one folder up (inside the scan roots), includes it (then it is
+    scanned through that file)."""
     target = path.resolve()
     for folder in (path.parent, path.parent.parent):
         main = folder / "nginx.conf"
-        if main == path or not main.is_file() or main.is_symlink():
+        if main == path or containment.inside(folder, roots) is None or not main.is_file() or main.is_symlink():
             continue
-        loader = _Loader(main, "nginx.conf")
-        try:
-            loader.tree(main, "nginx.conf", (), None)
-        except InputError:
-            pass  # reported when nginx.conf is scanned; what it includes so far is known
-        if target in loader.followed:
+        key = _key(main)
+        if target in _cached(("followed", roots) + key if key else None, lambda: _followed(main, roots)):
             return True
     return False
+
+
+def _followed(main: Path, roots: containment.Roots) -> frozenset[Path]:
+    """Every file `main` includes, resolved (once per scan: each conf.d file asks)."""
+    loader = _Loader(main, "nginx.conf", roots)
+    try:
+        loader.tree(main, "nginx.conf", (), None)
+    except InputError:
+        pass  # reported when nginx.conf is scanned; what it includes so far is known
+    return frozenset(loader.followed)

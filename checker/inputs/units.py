@@ -31,13 +31,16 @@ import fnmatch
 import os
 from functools import lru_cache
 
+from checker.inputs import containment
 from checker.inputs.document import Document
 
 KUSTOMIZATION = ("kustomization.yaml", "kustomization.yml", "Kustomization")
 CHART = ("Chart.yaml", "Chart.yml")
 
 
-def assign(documents: list[Document], globs: tuple[str, ...] = ()) -> dict[str, list[Document]]:
+def assign(documents: list[Document], globs: tuple[str, ...] = (), roots: tuple[str, ...] | None = None) -> dict[str, list[Document]]:
+    """`roots`: real paths of the scan roots (inputs/containment.py); the search for a kustomization or a
+    chart above a file stops at them (None: no bound, for callers that scan no files)."""
     patterns = tuple(tuple(part for part in glob.strip("/").split("/") if part) for glob in globs if glob.strip("/"))
     leaves: dict[int, str] = {}
     frozen: set[str] = set()
@@ -47,7 +50,7 @@ def assign(documents: list[Document], globs: tuple[str, ...] = ()) -> dict[str, 
         if fixed:
             doc.meta["unit"] = fixed
             continue
-        leaf, configured = _leaf_folder(os.path.dirname(doc.path) or ".", patterns)
+        leaf, configured = _leaf_folder(os.path.dirname(doc.path) or ".", patterns, roots)
         leaves[id(doc)] = leaf
         if configured:
             frozen.add(leaf)
@@ -97,7 +100,7 @@ def _env_unit(doc: Document, env_units: tuple[dict[str, str], dict[str, str]]) -
 
 
 @lru_cache(maxsize=65536)
-def _leaf_folder(folder: str, patterns: tuple[tuple[str, ...], ...]) -> tuple[str, bool]:
+def _leaf_folder(folder: str, patterns: tuple[tuple[str, ...], ...], roots: tuple[str, ...] | None = None) -> tuple[str, bool]:
     """The shallowest configured unit folder above `folder`, else the nearest kustomization / chart, else itself."""
     parts = [p for p in folder.replace("\\", "/").split("/") if p not in ("", ".")]
     prefix = "/" if folder.startswith("/") else ""
@@ -106,6 +109,8 @@ def _leaf_folder(folder: str, patterns: tuple[tuple[str, ...], ...]) -> tuple[st
             return prefix + "/".join(parts[:end]), True
     for end in range(len(parts), 0, -1):
         here = prefix + "/".join(parts[:end])
+        if roots is not None and containment.inside(here, roots) is None:
+            break  # above the scan roots: never looked at
         if any(os.path.isfile(os.path.join(here, name)) for name in KUSTOMIZATION + CHART):
             return here, False
     return folder, False

@@ -23,6 +23,7 @@ PROBES: dict[str, str] = {
     "duplicate-key": "checker.probes.duplicate_key",
     "unset-variable": "checker.probes.unset_variable",
     "attestation": "checker.probes.attestation",
+    "outside-reference": "checker.probes.outside_reference",
     # kubernetes
     "k8s-security-context": "checker.probes.k8s_security_context",
     "k8s-object": "checker.probes.k8s_object",

@@ -17,7 +17,7 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Iterator, Optional
 
-from checker.inputs.attestations import Attestation
+from checker.inputs.attestations import Attestation, evidence_path
 from checker.inputs.document import Document
 from checker.models import STRICT
 from checker.probes.base import Context, Observation
@@ -52,6 +52,9 @@ def check(doc: Document, params: Params, context: Context) -> Iterator[Observati
     evidence["expires"] = expiry.isoformat() if expiry else None  # the controls view shows it
     if expiry is not None and expiry < context.today:
         yield Observation((), f"attestation by {latest.by} on {latest.date} expired on {expiry}", evidence=evidence)
+    elif latest.evidence_outside:
+        yield Observation((), f"evidence {latest.evidence} named by the attestation lies outside the repository: "
+                          "not looked at", evidence=evidence)
     elif not _evidence_exists(latest):
         yield Observation((), f"evidence {latest.evidence} named by the attestation does not exist", evidence=evidence)
     else:
@@ -74,8 +77,7 @@ def _expired(attestation: Attestation, params: Params, today: date) -> bool:
 def _evidence_exists(attestation: Attestation) -> bool:
     if "://" in attestation.evidence:
         return True  # a link: recorded, not fetched (scans stay offline)
-    # relative to the project: the folder that holds .preflight/, else the file's own folder
-    folder = Path(attestation.file).parent
-    base = folder.parent if folder.name == ".preflight" else folder
-    return (base / attestation.evidence).exists()
+    if attestation.evidence_outside:
+        return False  # never looked at (inputs/attestations.py)
+    return evidence_path(attestation).exists()
 

@@ -47,7 +47,7 @@ from checker.models import STRICT
 from checker.probes import _observability as obs
 from checker.probes._ops import compile_pattern, text
 from checker.probes.compose_service import one_off
-from checker.probes._workloads import LONG_RUNNING_KINDS, Workload, data_store, image_name, in_scope, is_object_storage, workloads
+from checker.probes._workloads import LONG_RUNNING_KINDS, Scope, Workload, data_store, image_name, in_scope, is_object_storage, workloads
 from checker.probes.base import Context, Observation
 
 NAME = "monitoring-coverage"
@@ -112,7 +112,7 @@ def check(doc: Document, params: Params, context: Context) -> Iterator[Observati
             apps = [a for a in apps if _unit(a.doc) not in bare]
             if not apps:
                 return
-            documents = [d for d in documents if _unit(d) not in bare]
+            documents = Scope(d for d in documents if _unit(d) not in bare)
             observations = list(CHECKS[params.check](documents, apps, params))
     if apps and params.check in PATTERNS and not obs.alerts(documents):
         yield Observation((), f"no alerting in scope, so no alert on {WHAT[params.check]} to judge (MON-201 reports "

@@ -12,7 +12,7 @@ import pytest
 
 from checker.api import scan_paths
 from checker.inputs.discover import discover
-from checker.inputs.load import load
+from checker.inputs.load import LoadOptions, load
 
 from tests.helpers import FIXTURES
 
@@ -131,9 +131,14 @@ def test_an_include_outside_the_project_folder_is_not_read(tmp_path: Path):
     (tmp_path / "outside.yaml").write_text("services:\n  x:\n    image: x:1\n")
     (tmp_path / "app").mkdir()
     (tmp_path / "app/compose.yaml").write_text("include: [../outside.yaml]\nservices:\n  a:\n    image: a:1\n")
-    doc, loaded = _compose_doc(tmp_path / "app")
+    # inside the scan roots, outside the project's folder: an input error, as before
+    loaded = load(list(discover([str(tmp_path / "app")])), LoadOptions(roots=(str(tmp_path),)))
     assert [(p.line, p.message) for p in loaded.problems] == [(1, "../outside.yaml is outside the project folder: not read")]
-    assert sorted(doc.data["services"]) == ["a"]
+    # outside the scan roots: never read, a reference for SEC-018 at the include's line
+    doc, loaded = _compose_doc(tmp_path / "app")
+    assert not loaded.problems and sorted(doc.data["services"]) == ["a"]
+    assert [(r.what, r.name, r.file, r.line) for r in doc.meta["outside_references"]] == [
+        ("include", "../outside.yaml", str(tmp_path / "app/compose.yaml"), 1)]
 
 
 def test_a_bare_push_endpoint_without_a_value_is_unknown_not_missing(tmp_path: Path):

@@ -1,6 +1,8 @@
 """Dockerfile and nginx inputs: the data shape probes rely on, positions, settings, and parse errors."""
 from __future__ import annotations
 
+import os
+
 from pathlib import Path
 
 import pytest
@@ -88,8 +90,11 @@ def test_nginx_includes_are_spliced_with_their_own_file_and_line(tmp_path: Path)
     included = doc.meta["files"]["deploy/conf.d/app.conf"]
     assert (included.kind, included.positions[("directives", 1, "block", 2, "block", 0)]) == ("nginx-include", (2, 3))
     assert doc.meta["unresolved_includes"] == ["/etc/nginx/mime.types"]
-    # the included file gives no document of its own: it is judged through nginx.conf
-    assert nginx.parse("deploy/conf.d/app.conf", tmp_path / "conf.d" / "app.conf", "", "production") == []
+    # the included file gives no document of its own when nginx.conf is in the scan: it is judged through it
+    roots = (os.path.realpath(tmp_path),)
+    assert nginx.parse("deploy/conf.d/app.conf", tmp_path / "conf.d" / "app.conf", "", "production", roots) == []
+    # scanned alone (its folder the only root), nginx.conf above it is not read: the file is judged by itself
+    assert len(nginx.parse("deploy/conf.d/app.conf", tmp_path / "conf.d" / "app.conf", "", "production")) == 1
 
 
 def test_nginx_missing_semicolon_is_an_input_error_with_its_line(tmp_path: Path) -> None:
