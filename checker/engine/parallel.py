@@ -26,6 +26,7 @@ from checker.inputs.discover import Candidate
 from checker.inputs.document import Document
 from checker.inputs.load import Loaded, LoadOptions, env_files_named, load
 from checker.models import Result
+from checker.probes._guessable import reset_budget as reset_word_budget
 from checker.probes._ops import reset_match_budget
 
 MIN_FILES = 200  # below this, starting workers costs more than it saves
@@ -66,7 +67,8 @@ def load_and_judge(
     import multiprocessing
 
     global _work
-    reset_match_budget()  # the workers fork with it: each has the scan's budget for costly matches
+    reset_match_budget()
+    reset_word_budget()  # the workers fork with it: each has the scan's budget for costly matches
     per_document = [r for r in rules if "live" not in r.targets and r.targets != ["project"]]
     _work = _Work(options, per_document, today)
     # compose files deploy as projects (base + override + overlays, merged): loaded together, here

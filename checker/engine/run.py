@@ -25,6 +25,7 @@ from checker.inputs.load import Loaded
 from checker.inputs.paths import format_path
 from checker.models import SEVERITIES, Location, Report, Result, Status, Summary, ToolInfo, severity_rank
 from checker.probes import get as get_probe
+from checker.probes._guessable import reset_budget as reset_word_budget
 from checker.probes._ops import reset_match_budget
 from checker.probes.base import Context, Observation
 from checker.secrets import mask
@@ -51,6 +52,7 @@ def scan(given: ScanInput) -> Report:
     started = _now()
     if given.judged is None:  # with worker processes, load_and_judge started the budget
         reset_match_budget()
+        reset_word_budget()
     today = given.today or date.today()
     documents = given.loaded.documents
     project = Document(

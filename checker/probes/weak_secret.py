@@ -34,6 +34,7 @@ from checker.inputs.document import Document
 from checker.models import STRICT
 from checker.probes._settings import applies as applies  # re-exported: the engine calls probe.applies()
 from checker.probes._settings import matching, where
+from checker.probes._guessable import BUDGET_SECONDS, budget_spent
 from checker.probes.base import Context, Observation
 from checker.probes._guessable import guessable, product_words
 from checker.secrets import (
@@ -133,6 +134,9 @@ def check(doc: Document, params: Params, context: Context) -> Iterator[Observati
         reason = weakness(value, params, doc.environment, products, setting.key)
         if reason:
             yield Observation(setting.path, f"{label} {reason}", value, secret=True)
+    if "guessable" in params.checks and budget_spent():
+        yield Observation((), f"dictionary check stopped: zxcvbn's {BUDGET_SECONDS:.0f} s per scan are spent, "
+                          f"{budget_spent()} value(s) not judged by it", status="skip")
 
 
 def _products(doc: Document) -> tuple[str, ...]:

@@ -41,6 +41,10 @@ def test_one_automaton_masks_overlapping_secrets_longest_first_and_short_ones_on
     redactor = Redactor(["hunter22", "hunter22xyzw-long-one", "abcdef"])
     assert redactor.text("pw=hunter22xyzw-long-one!") == "pw=hu****** (21 chars)!"
     # in messages a short secret is masked where it stands as a word, not inside a key name
-    assert redactor.text("HUNTER22_hunter22x and hunter22.", message=True) == "HUNTER22_hunter22x and ****** (8 chars)."
-    assert redactor.text("xabcdefx") == "x****** (6 chars)x"  # in observed values and evidence: anywhere
+    assert redactor.text("HUNTER22_hunter22x and hunter22!", message=True) == "HUNTER22_hunter22x and ****** (8 chars)!"
+    # ... and not where it may be part of a longer value (`hunter22.example.com`): only whole values
+    assert redactor.text("see hunter22.example.com", message=True) == "see hunter22.example.com"
+    # a short secret inside a longer word is not masked (issue 14: the product-name password); as a value it is
+    assert redactor.text("xabcdefx") == "xabcdefx"
+    assert redactor.text("abcdef") == "****** (6 chars)"
     assert redactor.value({"Basic abcdef": ["abcdef"]}) == {"Basic ****** (6 chars)": ["****** (6 chars)"]}
