@@ -44,7 +44,7 @@ def test_every_failure_has_its_record_with_the_file_hash(bundle: tuple[Path, Pat
     out, _ = bundle
     report = load(out / "report.json")
     failures = [r for r in report["results"] if r["status"] in ("fail", "error")]
-    assert len(failures) >= 10
+    assert len(failures) >= 5  # examples/deploy has 8 deliberate failures after issue 14
     records = [load(p) for p in (out / "evidence" / "results").glob("*.json")]
     for failure in failures:
         (record,) = [r for r in records if r["rule_id"] == failure["rule_id"] and r["message"] == failure["message"]

@@ -24,7 +24,6 @@ FROM at all) is an InputError with its line.
 from __future__ import annotations
 
 import io
-import json
 import re
 from pathlib import Path
 from typing import Any
@@ -114,6 +113,8 @@ def _instruction(name: str, value: str, line: int, end_line: int) -> dict[str, A
     rest = rest.strip()
     if rest.startswith("[") and name in ("RUN", "CMD", "ENTRYPOINT", "SHELL", "ADD", "COPY", "VOLUME"):
         try:
+            import json  # here: a scan without exec-form instructions never needs it (tests/test_startup.py)
+
             words = json.loads(rest)
         except ValueError:
             words = None
