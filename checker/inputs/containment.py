@@ -62,6 +62,19 @@ def inside(path: str | os.PathLike[str], roots: Roots) -> str | None:
     return real if any(_within(real, root) for root in roots) else None
 
 
+def inside_given(path: str | os.PathLike[str], given: Sequence[str]) -> bool:
+    """Whether `path`, every link resolved, lies inside one of the paths given on the command line (a file
+    given stands for its folder); unlike scan_roots, never widened to the git checkout: what a build tool or
+    an env file beside a compose file may read stays inside what the user named."""
+    real = os.path.realpath(path)
+    for root in given:
+        base = os.path.realpath(root)
+        base = base if os.path.isdir(base) else os.path.dirname(base)
+        if os.path.commonpath([base, real]) == base:
+            return True
+    return False
+
+
 def lexically_inside(path: str | os.PathLike[str], roots: Roots) -> bool:
     """Whether `path`, `..` folded without touching the disk, lies inside a root: for names never to be looked up
     (a glob pattern), so that nothing outside is even listed."""

@@ -20,6 +20,8 @@ import re
 from pathlib import Path
 from typing import NamedTuple
 
+from checker.inputs import containment
+
 _HINT = re.compile(r"^\s*#.*?--env-file(?:=|\s+)([^\s'\"]+)", re.MULTILINE)
 _REQUIRED = re.compile(r"(?<!\$)\$\{([A-Za-z_][A-Za-z0-9_]*):?\?")
 _ANGLE = re.compile(r"<[^<>\s][^<>]*>")  # `<random 32 chars>`, `mongodb://root:<password>@mongo`
@@ -49,7 +51,7 @@ def choose(compose_path: Path, compose_text: str, given: tuple[str, ...], roots:
         return [EnvChoice(beside, ".env beside the compose file (read by Compose)", False)]
     for named in _HINT.findall(compose_text):
         target = folder / named
-        if _inside(target, roots) and target.is_file():
+        if containment.inside_given(target, roots) and target.is_file():
             return [EnvChoice(target, f"named by the compose file (`--env-file {named}`)", False)]
         template = _template_of(target, roots)
         if template is not None:
@@ -73,7 +75,7 @@ def _template_of(target: Path, roots: tuple[str, ...]) -> Path | None:
     for candidate in [target.with_name(target.name + s) for s in TEMPLATE_SUFFIXES] + [
         target.with_name(".env" + s) for s in TEMPLATE_SUFFIXES
     ]:
-        if _inside(candidate, roots) and candidate.is_file():
+        if containment.inside_given(candidate, roots) and candidate.is_file():
             return candidate
     return None
 
@@ -98,17 +100,5 @@ def _keys(path: Path) -> set[str]:
 
 def _allowed(path: Path, roots: tuple[str, ...]) -> bool:
     """Files beside a compose file: inside the scan roots, or anywhere for an API caller that named none."""
-    return not roots or _inside(path, roots)
+    return not roots or containment.inside_given(path, roots)
 
-
-def _inside(path: Path, roots: tuple[str, ...]) -> bool:
-    """Inside one of the scan roots (after resolving links): the scanned tree never makes us read elsewhere."""
-    if not roots:
-        return False
-    real = os.path.realpath(path)
-    for root in roots:
-        base = os.path.realpath(root)
-        base = base if os.path.isdir(base) else os.path.dirname(base)
-        if os.path.commonpath([base, real]) == base:
-            return True
-    return False

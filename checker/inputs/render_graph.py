@@ -13,6 +13,8 @@ import re
 from pathlib import Path
 from typing import Any, NamedTuple
 
+from checker.inputs import containment
+
 KUSTOMIZATION_FILES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
 _LISTS = ("resources", "bases", "components", "crds", "patchesStrategicMerge", "configurations", "generators",
           "transformers", "validators")
@@ -54,7 +56,7 @@ def _visit(folder: Path, roots: tuple[str, ...], graph: Graph) -> None:
     if file is None:
         graph.refused.append(f"{folder} has no kustomization.yaml")
         return
-    if not _inside(file, roots):  # a kustomization.yaml that links out of the tree
+    if not containment.inside_given(file, roots):  # a kustomization.yaml that links out of the tree
         graph.refused.append(f"{file} is outside the scanned folders: not read")
         return
     data = _read(file, graph)
@@ -66,7 +68,7 @@ def _visit(folder: Path, roots: tuple[str, ...], graph: Graph) -> None:
             graph.refused.append(f"remote base {entry}: not fetched (preflight never uses the network for a build)")
             continue
         target = folder / entry
-        if not _inside(target, roots):
+        if not containment.inside_given(target, roots):
             graph.refused.append(f"{entry} is outside the scanned folders: not read")
             continue
         if target.is_dir():
@@ -121,12 +123,3 @@ def _references(data: dict[str, Any], graph: Graph, file: Path) -> list[str]:
         graph.refused.append(f"{file} inflates Helm charts (helmCharts:), which needs the network: not built")
     return found
 
-
-def _inside(path: Path, roots: tuple[str, ...]) -> bool:
-    real = os.path.realpath(path)
-    for root in roots:
-        base = os.path.realpath(root)
-        base = base if os.path.isdir(base) else os.path.dirname(base)
-        if os.path.commonpath([base, real]) == base:
-            return True
-    return False

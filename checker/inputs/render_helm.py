@@ -18,7 +18,7 @@ import shutil
 from pathlib import Path
 from typing import Mapping
 
-from checker.inputs import kubernetes, render_graph
+from checker.inputs import containment, kubernetes
 from checker.inputs import render as kustomize
 from checker.inputs.document import Document
 from checker.inputs.environment import DEFAULT_ENVIRONMENT, infer
@@ -75,7 +75,7 @@ def _leaves_roots(folder: Path, roots: tuple[str, ...]) -> str | None:
             full = Path(current) / name
             if count > MAX_CHART_FILES:
                 return f"more than {MAX_CHART_FILES} files"
-            if full.is_symlink() and not render_graph._inside(full, roots):
+            if full.is_symlink() and not containment.inside_given(full, roots):
                 return f"{full} links outside the scanned folders"
     return None
 
