@@ -41,7 +41,13 @@ def guessable(value: str, products: tuple[str, ...] = ()) -> str | None:
         return None
     if len(value) >= 16 and _entropy(value) >= RANDOM_ENTROPY:
         return None  # almost no repeated character: generated, not words (spares zxcvbn's ~20 ms start)
+    if _case_flips(value) * 2 > len(value):
+        return None  # `HuVLVzkBaAHuU6`: case flips inside runs of letters, as no word is written
     return _judge(value, products)
+
+
+def _case_flips(value: str) -> int:
+    return sum(1 for a, b in zip(value, value[1:]) if a.isalpha() and b.isalpha() and a.islower() != b.islower())
 
 
 # Word-made values repeat letters: 3.3-3.9 bits/char for 16-26 characters (`fastgptsecretpassword`

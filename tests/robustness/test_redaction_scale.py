@@ -42,5 +42,9 @@ def test_one_automaton_masks_overlapping_secrets_longest_first_and_short_ones_on
     assert redactor.text("pw=hunter22xyzw-long-one!") == "pw=hu****** (21 chars)!"
     # in messages a short secret is masked where it stands as a word, not inside a key name
     assert redactor.text("HUNTER22_hunter22x and hunter22.", message=True) == "HUNTER22_hunter22x and ****** (8 chars)."
-    assert redactor.text("xabcdefx") == "x****** (6 chars)x"  # in observed values and evidence: anywhere
+    # a short secret inside a longer value is that value's text, not the secret (issue 14: an image
+    # name that contains the database password); where it stands as a whole value it is masked
+    assert redactor.text("xabcdefx") == "xabcdefx"
+    assert redactor.text("ghcr.io/abcdef-ngx:1") == "ghcr.io/abcdef-ngx:1"
+    assert redactor.text("password abcdef") == "password ****** (6 chars)"
     assert redactor.value({"Basic abcdef": ["abcdef"]}) == {"Basic ****** (6 chars)": ["****** (6 chars)"]}
