@@ -51,7 +51,10 @@ def _value_char(char: str) -> bool:
 def _inside(text: str, start: int, end: int, part_of: object) -> bool:
     """Whether text[start:end + 1] continues into a neighbouring character of the same word or value."""
     test = part_of if callable(part_of) else _word_char
-    return (start > 0 and bool(test(text[start - 1]))) or (end + 1 < len(text) and bool(test(text[end + 1])))
+    after = end + 1
+    if after < len(text) and text[after] in ".-/" and (after + 1 >= len(text) or not text[after + 1].isalnum()):
+        after = len(text)  # a sentence's full stop (or a trailing dash) ends the value: `... and hunter22.`
+    return (start > 0 and bool(test(text[start - 1]))) or (after < len(text) and bool(test(text[after])))
 
 
 class Redactor:

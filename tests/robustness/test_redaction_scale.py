@@ -44,6 +44,9 @@ def test_one_automaton_masks_overlapping_secrets_longest_first_and_short_ones_on
     assert redactor.text("HUNTER22_hunter22x and hunter22!", message=True) == "HUNTER22_hunter22x and ****** (8 chars)!"
     # ... and not where it may be part of a longer value (`hunter22.example.com`): only whole values
     assert redactor.text("see hunter22.example.com", message=True) == "see hunter22.example.com"
+    # a sentence's full stop ends the value, so the secret before it is masked
+    assert redactor.text("HUNTER22_hunter22x and hunter22.", message=True) == "HUNTER22_hunter22x and ****** (8 chars)."
+    assert redactor.text("ghcr.io/abcdef-ngx:1") == "ghcr.io/abcdef-ngx:1"
     # a short secret inside a longer word is not masked (issue 14: the product-name password); as a value it is
     assert redactor.text("xabcdefx") == "xabcdefx"
     assert redactor.text("abcdef") == "****** (6 chars)"
