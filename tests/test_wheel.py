@@ -76,6 +76,17 @@ def test_checker_comes_from_the_wheel_and_every_command_module_imports(installed
     assert bin_dir.parent in location.parents and ROOT not in location.parents
 
 
+def test_every_data_file_of_the_checkout_is_in_the_wheel(installed: tuple[Path, dict[str, str]], tmp_path: Path) -> None:
+    """Data files read through importlib.resources (k8s_types.json, weak_secrets.txt ...) ship too."""
+    bin_dir, env = installed
+    done = _run([str(bin_dir / "python"), "-c", "import checker, json; print(json.dumps(checker.__file__))"], tmp_path, env)
+    package = Path(json.loads(done.stdout)).parent
+    wanted = {p.relative_to(ROOT / "checker") for p in (ROOT / "checker").rglob("*")
+              if p.is_file() and p.suffix in (".json", ".txt", ".yaml", ".j2", ".html", ".css") and "__pycache__" not in p.parts}
+    assert wanted, "no data files found in the checkout"
+    assert sorted(str(p) for p in wanted if not (package / p).is_file()) == []
+
+
 def _subcommands(help_text: str) -> list[str]:
     """The names `preflight --help` lists under its COMMAND section."""
     section = help_text.split("COMMAND", 2)[-1].split("options:")[0]

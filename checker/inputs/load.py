@@ -8,12 +8,12 @@ import sys
 import re
 import stat
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable, NamedTuple
+from typing import TYPE_CHECKING, Any, Callable, Iterator, Mapping, NamedTuple
 
 from checker.errors import InputError
-from checker.inputs import compose, containment, env_file, kubernetes, templates, yaml_kinds
+from checker.inputs import compose, containment, env_file, k8s_types, kubernetes, templates, yaml_kinds
 from checker.inputs.discover import Candidate
-from checker.inputs.document import Document
+from checker.inputs.document import Document, Position
 from checker.inputs.environment import DEFAULT_ENVIRONMENT, infer
 from checker.inputs.rule_files import named_rule_files
 from checker.models import Status
@@ -91,6 +91,7 @@ def load(
             files.pop()
             continue
         documents.extend(new)
+        problems.extend(_wrong_types(candidate.display, new))
         if follow_env_files:
             for named in env_files_named(candidate, new, known):
                 known.add(named.path)
@@ -114,6 +115,11 @@ def _rendered(loaded: Loaded, candidates: list[Candidate], options: LoadOptions)
     kept = [p for p in loaded.problems if not any(p.file.startswith(f"{chart}/templates/") for chart in rendered_charts)]
     problems = kept + [Problem(p.file, "error" if p.status == "error" else "skip", p.message,
                                           reason="unparsable" if p.status == "error" else None) for p in found + charts]
+    seen = {(p.file, p.line, p.message.split(": ", 1)[-1]) for p in problems}
+    for doc in documents:
+        if doc.kind == "k8s" and doc.meta.get("unit", "").startswith(("kustomize:", "helm:")) and "wrong_types" not in doc.meta:
+            doc.meta["wrong_types"] = _repaired(doc.path, doc.data, doc.positions)[1]  # built output is checked too
+            problems += [p for p in _wrong_types(doc.path, [doc]) if (p.file, p.line, p.message.split(": ", 1)[-1]) not in seen]
     return Loaded(documents, problems, loaded.files)
 
 
@@ -347,12 +353,41 @@ def _yaml_parts(candidate: Candidate, text: str, load_all: Callable[[str], list[
     return parts
 
 
+def _repaired(
+    display: str, data: Any, positions: Mapping[tuple[Any, ...], Position]
+) -> tuple[Mapping[tuple[Any, ...], Position], list[tuple[k8s_types.TypeProblem, Position | None]]]:
+    """A Kubernetes object's wrong-typed fields (inputs/k8s_types.py) with their positions, left out of `data`."""
+    wrong = k8s_types.check(data) if isinstance(data, dict) else []
+    if not wrong:
+        return positions, []
+    if not isinstance(positions, dict):  # lazy positions follow the data: take them all before it changes
+        positions = dict(positions.items())
+    where = Document(display, "k8s", data, positions)
+    located = [(w, where.position(w.path)) for w in wrong]
+    k8s_types.repair(data, wrong)
+    return positions, located
+
+
+def _wrong_types(file: str, documents: list[Document]) -> Iterator[Problem]:
+    """One error per wrong-typed Kubernetes field, at its line; the object is still checked without it."""
+    for doc in documents:
+        for wrong, position in doc.meta.get("wrong_types", ()):
+            if not wrong.message:
+                continue  # repaired silently: numbers read as text
+            line, column = position or (None, None)
+            yield Problem(file, "error", f"{doc.meta.get('label', 'object')}: {wrong.message}", line, column,
+                          "unparsable")
+
+
 def _kubernetes_objects(candidate: Candidate, part: YamlDocument, environment: str, text: str) -> list[Document]:
     objects = []
     for data, positions, _prefix in kubernetes.split_list(part.data, part.positions):
         if not kubernetes.looks_like_object(data):
             continue
+        positions, wrong_types = _repaired(candidate.display, data, positions)
         doc = Document(candidate.display, "k8s", data, positions, environment, text, duplicates=part.duplicates)
+        if wrong_types:
+            doc.meta["wrong_types"] = wrong_types
         kubernetes.build(doc)
         objects.append(doc)
     return objects
