@@ -218,6 +218,9 @@ COMMANDS = {
 }
 
 
+INTERNAL_ERROR = 4  # README: exit codes
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     stderr = sys.stderr
     sys.stderr = SafeStream(stderr)  # every warning and error: masked, controls escaped
@@ -253,3 +256,25 @@ def _main(argv: Sequence[str] | None) -> int:
     except RecursionError:
         print("preflight: error: an input is nested too deeply to process", file=sys.stderr)
         return 2
+    except Exception as exc:  # a bug: one line and its own exit code, the traceback only when asked for
+        import os
+        import traceback
+
+        if os.environ.get("PREFLIGHT_DEBUG"):
+            traceback.print_exc()
+        # the exception's text may quote a scanned file before its secrets are known: only its type and place
+        print(f"preflight: internal error: {type(exc).__name__}{_raised_at(exc)} (a bug in preflight; "
+              "PREFLIGHT_DEBUG=1 prints the traceback, which may quote the scanned files)", file=sys.stderr)
+        return INTERNAL_ERROR
+
+
+def _raised_at(exc: BaseException) -> str:
+    """` at checker/x.py:12`: the innermost frame of preflight's own code, in this process or a --jobs worker."""
+    import re
+    import traceback
+
+    frames = [f"{f.filename}:{f.lineno}" for f in traceback.extract_tb(exc.__traceback__)]
+    remote = str(exc.__cause__) if exc.__cause__ is not None else ""  # a worker's traceback, as text
+    frames += [f"{path}:{line}" for path, line in re.findall(r'File "([^"]+)", line (\d+)', remote)]
+    own = [f for f in frames if "/checker/" in f]
+    return f" at checker/{own[-1].rsplit('/checker/', 1)[1]}" if own else ""

@@ -65,6 +65,7 @@ def load_and_judge(
 ) -> tuple[Loaded, dict[str, list[Result] | None]]:
     """Every candidate loaded and judged by the rules that look at one document at a time."""
     import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
 
     global _work
     reset_match_budget()
@@ -86,8 +87,10 @@ def load_and_judge(
     judged: dict[str, list[Result] | None] = {rule.id: None for rule in per_document}
     named: list[Candidate] = []
     try:
-        with multiprocessing.get_context("fork").Pool(jobs) as pool:
-            for batch in pool.imap(_load_and_judge, batches):  # in order: the report lists files as given
+        # an executor, not multiprocessing.Pool: a worker that dies (killed, out of memory) ends the scan with
+        # BrokenProcessPool, an internal error (exit 4), where a Pool waits for its result for ever
+        with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("fork")) as pool:
+            for batch in pool.map(_load_and_judge, batches):  # in order: the report lists files as given
                 documents.extend(batch.loaded.documents)
                 problems.extend(batch.loaded.problems)
                 files.extend(batch.loaded.files)

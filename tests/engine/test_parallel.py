@@ -91,3 +91,46 @@ def test_inline_suppression_of_a_whole_deployment_finding_holds_with_workers(sma
     statuses = sorted((Path(str(r.location.file)).name, r.status) for r in shared.results if r.location)
     assert statuses == [("app0.yaml", "fail"), ("app1.yaml", "fail"), ("app2.yaml", "waived"), ("app3.yaml", "fail")]
     assert comparable(shared.to_json()) == comparable(alone.to_json())
+
+
+def test_a_worker_that_dies_ends_the_scan_with_one_line_and_exit_4(small_batches: None, tmp_path: Path,
+                                                                   monkeypatch: pytest.MonkeyPatch,
+                                                                   capsys: pytest.CaptureFixture[str]) -> None:
+    import os
+    import signal
+
+    from checker.cli import INTERNAL_ERROR, main
+
+    for index in range(6):
+        (tmp_path / f"app{index}.env").write_text("DEBUG=false\n")
+    parent = os.getpid()
+    real = parallel.load
+
+    def killed_in_a_worker(*args, **kwargs):  # the OOM killer's SIGKILL, in a forked worker only
+        if os.getpid() != parent:
+            os.kill(os.getpid(), signal.SIGKILL)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(parallel, "load", killed_in_a_worker)
+    code = main(["scan", str(tmp_path), "--jobs", "2"])  # a multiprocessing.Pool waited here for ever
+    err = capsys.readouterr().err
+    assert code == INTERNAL_ERROR
+    assert "internal error: BrokenProcessPool" in err and "Traceback" not in err and len(err.strip().splitlines()) == 1
+
+
+def test_a_bug_in_a_worker_is_one_masked_line_and_exit_4(small_batches: None, tmp_path: Path,
+                                                         monkeypatch: pytest.MonkeyPatch,
+                                                         capsys: pytest.CaptureFixture[str]) -> None:
+    from checker.cli import INTERNAL_ERROR, main
+
+    for index in range(6):
+        (tmp_path / f"app{index}.env").write_text("DB_PASSWORD=Zq8rT2vX9kLm4Wp7\n")
+
+    def buggy(*args, **kwargs):
+        raise ValueError("cannot use Zq8rT2vX9kLm4Wp7")  # a bug whose message holds a secret of the scan
+
+    monkeypatch.setattr(parallel, "load", buggy)
+    code = main(["scan", str(tmp_path), "--jobs", "2"])
+    err = capsys.readouterr().err
+    assert code == INTERNAL_ERROR and "internal error: ValueError at checker/engine/parallel.py:" in err
+    assert "Zq8rT2vX9kLm4Wp7" not in err and "Traceback" not in err
