@@ -45,3 +45,29 @@ def test_url_userinfo_is_basic_auth_only_with_credentials(server: int, tmp_path:
     sent = {header is not None for header in _Recording.seen}
     assert sent == {credentials}
     assert "Hunter2pass" not in repr(report.results)
+
+
+@pytest.mark.parametrize("credentials", [True, False])
+def test_the_users_netrc_is_never_sent_to_a_host_a_scanned_file_names(server: int, tmp_path: Path, credentials: bool,
+                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    netrc = tmp_path / "netrc"  # the person running preflight has a password for this host
+    netrc.write_text("machine 127.0.0.1 login me password Netrc-Canary-5h\n", encoding="utf-8")
+    netrc.chmod(0o600)
+    monkeypatch.setenv("NETRC", str(netrc))
+    envfile = tmp_path / "app.env"
+    envfile.write_text(f"APP_URL=http://127.0.0.1:{server}/\n", encoding="utf-8")
+    scan_paths([str(envfile)], live=True, select=["SEC-521"], live_options={"timeout": 3, "credentials": credentials})
+    assert _Recording.seen and set(_Recording.seen) == {None}  # requests' trust_env sent it as Basic auth before
+
+
+def test_proxies_from_the_environment_are_still_used(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from checker.probes import _http
+
+    _http._environment_proxies.cache_clear()
+    monkeypatch.setenv("http_proxy", "http://127.0.0.1:3128")
+    monkeypatch.setenv("no_proxy", "internal.example")
+    try:
+        assert _http._proxies("http://app.example.com/") == {"http": "http://127.0.0.1:3128", "no": "internal.example"}
+        assert _http._proxies("http://internal.example/") == {}
+    finally:
+        _http._environment_proxies.cache_clear()
