@@ -98,3 +98,12 @@ def test_never_raises_on_arbitrary_text(text: str):
 @given(st.text().filter(lambda t: "$" not in t))
 def test_text_without_dollar_is_unchanged(text: str):
     assert interpolate(text, VARS) == Interpolated(text, [])
+
+
+def test_a_value_with_more_references_than_the_bound_is_unknown_not_expanded() -> None:
+    from checker.inputs.interpolate import MAX_REFERENCES, TOO_MANY, interpolate
+
+    nested = "${V:-" * (MAX_REFERENCES + 1) + "x" + "}" * (MAX_REFERENCES + 1)
+    assert interpolate(nested, {}) == ("", [], [TOO_MANY])
+    within = "${V:-" * 5 + "x" + "}" * 5
+    assert interpolate(within, {}).value == "x"

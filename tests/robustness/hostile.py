@@ -59,6 +59,12 @@ def _many_services(path: Path) -> None:
     path.write_text("services:\n" + services)
 
 
+def _nested_defaults(path: Path) -> None:
+    """9.6 MB of `${V:-${V:-...x}}` in one value (10 s and 362 MB before interpolation was bounded)."""
+    depth = 1_600_000
+    path.write_text("POSTGRES_PASSWORD=postgres\nNESTED=" + "${V:-" * depth + "x" + "}" * depth + "\n")
+
+
 def _symlink_loop(path: Path) -> None:
     other = path.with_name("loop-b.yaml")
     path.symlink_to(other.name)
@@ -118,6 +124,7 @@ HOSTILE: dict[str, Case] = {
         _write(b"services:\n  app:\n    image: nginx\n    image: nginx\n    privileged: true\n"), PARSED, "",
     ),
     "many-services.compose.yaml": Case(_many_services, PARSED, ""),
+    "nested-defaults.env": Case(_nested_defaults, PARSED, ""),
     "loop-a.yaml": Case(_symlink_loop, SKIP, "symbolic link"),
     "outside.env": Case(_outside_link, SKIP, "symbolic link"),
     "pipe.env": Case(_fifo, SKIP, "FIFO"),
