@@ -27,7 +27,7 @@ Passes:                             DEBUG=false
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Iterator, Literal, Optional, Union
+from typing import Any, Iterator, Literal, Optional, Sequence, Union
 
 from checker.inputs.document import Document, Setting
 from checker.models import STRICT
@@ -135,6 +135,6 @@ def _check_values(doc: Document, found: list[Setting], params: Params) -> Iterat
         yield Observation(setting.path, message, setting.value, secret=secret)
 
 
-def _deferred(value: str, defers_to: list[str]) -> bool:
+def _deferred(value: str, defers_to: Sequence[str]) -> bool:
     """The value is another rule's to report: empty (a required-key rule) or a placeholder (a placeholder rule)."""
     return ("empty" in defers_to and not value.strip()) or ("placeholder" in defers_to and is_placeholder(value))
