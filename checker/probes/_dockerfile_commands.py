@@ -1,7 +1,8 @@
 """Reading Dockerfile instruction arguments as the shell and the builder read them (for probes/dockerfile.py).
 
   commands(text)        the simple commands of a RUN's shell text, each a list of words (quotes removed)
-  program_names(instr)  the programs a RUN (or ONBUILD RUN) runs: the first word of each simple command
+  run_commands(instr)   the simple commands a RUN (or ONBUILD RUN) runs (an exec-form `sh -c` script read)
+  sudo_to_root(instr)   it runs sudo to become root (`sudo -u app` from root steps down, and does not count)
   add_sources(instr)    the sources of an ADD, split as the builder splits them (shell words or JSON)
   exposed(text)         the (first, last, protocol) port ranges of an EXPOSE
 
@@ -52,8 +53,8 @@ def commands(text: str) -> list[list[str]]:
     return found
 
 
-def program_names(instruction: dict[str, Any]) -> list[str]:
-    """The programs a RUN runs (the base name of each simple command's first word); [] for other instructions."""
+def run_commands(instruction: dict[str, Any]) -> list[list[str]]:
+    """The simple commands a RUN (or ONBUILD RUN) runs, each its words; [] for other instructions."""
     name, text = instruction["instruction"], str(instruction["arguments"])
     if name == "ONBUILD":
         trigger, _, rest = text.partition(" ")
@@ -63,12 +64,33 @@ def program_names(instruction: dict[str, Any]) -> list[str]:
     if name != "RUN":
         return []
     words = instruction.get("words")
-    if words:  # exec form: the first word is the program, unless it is a shell given a script with -c
+    if words:  # exec form: the words are the command, unless they are a shell given a script with -c
         if len(words) >= 3 and words[0].rsplit("/", 1)[-1] in _SHELLS and words[1] == "-c":
             text = words[2]
         else:
-            return [str(words[0]).rsplit("/", 1)[-1]]
-    return [command[0].rsplit("/", 1)[-1] for command in commands(text)]
+            return [[str(w) for w in words]]
+    return commands(text)
+
+
+def sudo_to_root(instruction: dict[str, Any]) -> bool:
+    """A RUN runs sudo to become root (or another user it cannot name); `sudo -u app ...` from root steps down."""
+    for command in run_commands(instruction):
+        if command[0].rsplit("/", 1)[-1] == "sudo" and _sudo_user(command[1:]) in (None, "root", "0", "#0"):
+            return True
+    return False
+
+
+def _sudo_user(words: list[str]) -> str | None:
+    """The user of `sudo -u USER` / `-uUSER` / `-Eu USER` / `--user=USER` / `--user USER`; None: root, the default."""
+    for number, word in enumerate(words):
+        if not word.startswith("-") or word == "--":
+            return None  # the command sudo runs begins here
+        if word.startswith("--user"):
+            return word.partition("=")[2] or (words[number + 1] if number + 1 < len(words) else None)
+        if not word.startswith("--") and "u" in word[1:]:
+            rest = word[word.index("u", 1) + 1:]
+            return rest or (words[number + 1] if number + 1 < len(words) else None)
+    return None
 
 
 def add_sources(instruction: dict[str, Any]) -> list[str]:

@@ -13,7 +13,8 @@
                  (not a number or a boolean), or a connection URI a password
   add-remote     ADD fetches a URL without `--checksum` (a git URL: not pinned to a commit); sources
                  are split as the builder splits them, so `ADD "https://..."` and JSON form count
-  sudo           a RUN (or ONBUILD RUN) of any stage runs `sudo` as a command (hadolint DL3004)
+  sudo           a RUN (or ONBUILD RUN) of any stage runs `sudo` as a command (hadolint DL3004), except
+                 `sudo -u <user>` from root, which steps down
   ssh-port       the shipped stages EXPOSE port 22/tcp (a range holding it, or an ARG/ENV that is 22)
   shell-form     the image's effective ENTRYPOINT, or its CMD when the ENTRYPOINT is not in shell form,
                  is written in shell form (`CMD node server.js`): /bin/sh becomes PID 1 and the
@@ -39,7 +40,7 @@ from checker.inputs.dockerfile import substitute
 from checker.inputs.document import Document
 from checker.models import STRICT
 from checker.probes import _databases
-from checker.probes._dockerfile_commands import add_sources, exposed, program_names
+from checker.probes._dockerfile_commands import add_sources, exposed, sudo_to_root
 from checker.probes._package_cache import MANAGERS, leaves_cache
 from checker.probes.base import Context, Observation
 from checker.probes.image_pinned import FLOATING_TAGS, split_image
@@ -216,7 +217,7 @@ def _add_remote(stages: list[dict[str, Any]]) -> Iterator[Observation]:
 def _sudo(stages: list[dict[str, Any]]) -> Iterator[Observation]:
     for index, stage in enumerate(stages):
         for number, instruction in enumerate(stage["instructions"]):
-            if "sudo" in program_names(instruction):
+            if sudo_to_root(instruction):
                 yield Observation(_path(index, number), f"RUN in stage {_label(stage)} runs sudo", _short(instruction))
 
 

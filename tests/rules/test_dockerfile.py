@@ -258,6 +258,13 @@ def test_given_sudo_in_a_builder_stage_or_onbuild_then_fails_too() -> None:
     ("RUN echo `sudo id`", "fail"),
     ('RUN ["sudo", "make", "install"]', "fail"),
     ('RUN ["/bin/sh", "-c", "make && sudo make install"]', "fail"),
+    ("RUN sudo -u root make install", "fail"),
+    ("RUN sudo --user=0 make install", "fail"),
+    ("RUN sudo -E make install", "fail"),
+    ("RUN sudo -u discourse bundle install", "pass"),  # root stepping down to a user: no privilege gained
+    ("RUN sudo -E -u discourse -H git config --global user.name x", "pass"),
+    ("RUN sudo -Eudiscourse make", "pass"),
+    ("RUN sudo --user discourse make", "pass"),
     ("RUN apt-get install -y sudo vim", "pass"),  # installing the package is not running it (Checkov flags this)
     ("RUN echo ' && sudo x'", "pass"),
     ("RUN visudo -c && sudoedit -h || true", "pass"),

@@ -43,7 +43,9 @@ CASES: list[tuple[str, str, str, str, tuple[set[int], set[int]] | None]] = [
     ("cmd-json-broken-strings", "SEC-207", "DL3025",
      'FROM node:20.14.0\nCMD [ "/bin/sh", "-c", \\\n      "echo foo && \\\n       echo bar" \\\n    ]\n', None),
     ("cmd-bad-json-is-shell", "SEC-207", "DL3025", "FROM node:20.14.0\nCMD ['node', 'server.js']\n", None),
-    # deliberate differences (rules/security-dockerfile.yaml, SEC-207 limitations)
+    # deliberate differences (rules/security-dockerfile.yaml, SEC-205 and SEC-207 limitations)
+    ("sudo-steps-down", "SEC-205", "DL3004", "FROM debian:12.7\nRUN sudo -u app bundle install && sudo -E -u app -H make\n", ({2}, set())),
+    ("sudo-steps-down-but-also-up", "SEC-205", "DL3004", "FROM debian:12.7\nRUN sudo -u app make && sudo make install\n", None),
     ("builder-stage-cmd", "SEC-207", "DL3025",
      'FROM node:20.14.0 AS build\nCMD npm run dev\nFROM node:20.14.0-slim\nCMD ["node", "server.js"]\n', ({2}, set())),
     ("overridden-cmd", "SEC-207", "DL3025", 'FROM node:20.14.0\nCMD npm start\nCMD ["node", "server.js"]\n', ({2}, set())),
