@@ -12,8 +12,11 @@ placeholder rules).
 """
 from __future__ import annotations
 
+import os
 import random
+import shutil
 import string
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -185,3 +188,141 @@ def test_tricky_but_valid_variants_pass(tmp_path: Path, style: str) -> None:
 def test_a_secret_with_dollar_dollar_passes(tmp_path: Path) -> None:
     values = dict(BASELINE, TOKEN_KEY=DOLLAR)
     assert [(r.rule_id, r.message) for r in _scan(tmp_path, _render(values))] == []
+
+
+# --- generated from check-env.mjs's own lists: every check it makes, broken once per key ----------------
+
+REQUIRED = [key for key in BASELINE if key != "LOG_CONSOLE_LEVEL"]  # check-env.mjs's requiredKeys, exactly
+SECRET_KEYS = [
+    "DEFAULT_ROOT_PSW", "TOKEN_KEY", "FILE_TOKEN_KEY", "AES256_SECRET_KEY", "ROOT_KEY", "PLUGIN_TOKEN", "CODE_SANDBOX_TOKEN",
+    "AGENT_SANDBOX_PROXY_SECRET", "AGENT_SANDBOX_VOLUME_MANAGER_TOKEN", "AIPROXY_API_TOKEN", "STORAGE_ACCESS_KEY_ID",
+    "STORAGE_SECRET_ACCESS_KEY", "MINIO_ROOT_USER", "MINIO_ROOT_PASSWORD", "MONGO_INITDB_ROOT_PASSWORD", "POSTGRES_PASSWORD",
+    "REDIS_PASSWORD", "AIPROXY_POSTGRES_PASSWORD",
+]
+WEAK = ["1234", "123456", "password", "mypassword", "fastgpt", "fastgptsecret", "fastgpt-xxx", "fdafasd", "token",
+        "codesandbox", "vmtoken", "minioadmin", "default_fastgpt_agent_sandbox_proxy_secret", "MinioAdmin", "PASSWORD"]
+SWITCHES = {"USE_IP_LIMIT": "FGPT-020", "TRUSTED_PROXY_ENABLE": "FGPT-021", "CHECK_INTERNAL_IP": "FGPT-022",
+            "SANDBOX_CHECK_INTERNAL_IP": "FGPT-022"}
+PUBLIC_URLS = ["FE_DOMAIN", "FILE_DOMAIN", "STORAGE_EXTERNAL_ENDPOINT"]
+URIS = {"MONGODB_URI": "mongodb://fastgpt:{}@mongo:27017/fastgpt?authSource=admin", "PG_URL": "postgresql://fastgpt:{}@vector-db:5432/fastgpt",
+        "REDIS_URL": "redis://default:{}@redis:6379", "AIPROXY_SQL_DSN": "postgres://aiproxy:{}@aiproxy-pg:5432/aiproxy"}
+SHORT = "Kp4Wz8Rt2Qm6Xv9B"  # 16 random characters: shorter than the 24 check-env.mjs asks for
+
+
+def _generated() -> list[tuple[str, dict[str, str | None], str]]:
+    cases: list[tuple[str, dict[str, str | None], str]] = []
+    for key in REQUIRED + ["LICENSE_KEY"]:
+        if key != "LICENSE_KEY":  # LICENSE_KEY is required by the compose file only: FGPT-003 (in MUTANTS)
+            cases.append((f"empty-{key}", {key: ""}, "FGPT-023" if key == "TRUSTED_PROXY_IPS" else "FGPT-001"))
+            cases.append((f"missing-{key}", {key: None}, "FGPT-023" if key == "TRUSTED_PROXY_IPS" else "FGPT-002"))
+        placeholder = URIS[key].format("<password>") if key in URIS else "<replace-me>"
+        cases.append((f"placeholder-{key}", {key: placeholder}, "FGPT-004"))
+    for number, key in enumerate(SECRET_KEYS):
+        cases.append((f"weak-{key}", {key: WEAK[number % len(WEAK)]}, "FGPT-010"))
+        cases.append((f"short-{key}", {key: SHORT}, "FGPT-011"))
+    cases += [(f"weak-upper-{WEAK[-1]}", {"ROOT_KEY": WEAK[-1]}, "FGPT-010"), ("weak-mixed-case", {"MINIO_ROOT_USER": WEAK[-2]}, "FGPT-010")]
+    for key, rule_id in SWITCHES.items():
+        cases += [(f"off-{key}", {key: "false"}, rule_id), (f"zero-{key}", {key: "0"}, rule_id)]
+    for key in PUBLIC_URLS:
+        cases.append((f"http-{key}", {key: "http://fastgpt.example.com"}, "FGPT-030"))
+        for host in ("localhost", "127.0.0.1", "0.0.0.0", "[::1]", "127.0.0.2", "LOCALHOST"):
+            cases.append((f"local-{host}-{key}", {key: f"https://{host}:3000"}, "FGPT-031"))
+    cases += [(f"cors-{value}", {"ALLOWED_ORIGINS": value}, "FGPT-040") for value in ("*", "all", "ALL")]
+    cases += [(f"lockout-{value}", {"PASSWORD_LOGIN_LOCK_SECONDS": value}, "FGPT-024") for value in ("59", "0", "-300", "abc", "60s", "inf")]
+    cases += [(f"sessions-{value}", {"MAX_LOGIN_SESSION": value}, "FGPT-025") for value in ("0", "6", "abc", "-1")]
+    for key, template in URIS.items():
+        cases.append((f"no-password-{key}", {key: template.replace(":{}@", "@").replace("{}@", "")}, "FGPT-050"))
+        cases.append((f"weak-password-{key}", {key: template.format("fastgptsecret")}, "FGPT-051"))
+        cases.append((f"short-password-{key}", {key: template.format(SHORT)}, "FGPT-052"))
+    cases += [(f"console-{value}", {"LOG_CONSOLE_LEVEL": value}, "FGPT-060") for value in ("debug", "DEBUG")]
+    return cases
+
+
+GENERATED = _generated()
+
+
+@pytest.mark.parametrize(("name", "changes", "rule_id"), GENERATED, ids=[m[0] for m in GENERATED])
+def test_each_generated_mutant_fails_its_rule_at_its_severity(tmp_path: Path, name: str, changes: dict[str, str | None],
+                                                             rule_id: str) -> None:
+    test_each_mutant_fails_its_rule_at_its_severity(tmp_path, name, changes, rule_id)
+
+
+def test_the_generated_mutants_cover_every_rule_but_the_compose_one() -> None:
+    assert {rule for _, _, rule in GENERATED} == set(SEVERITY) - {"FGPT-003"}
+    assert len(GENERATED) > 150
+
+
+def test_crlf_line_endings_pass(tmp_path: Path) -> None:
+    """An env file saved on Windows: Compose strips the CR, so must the checks (`true\\r` is still true)."""
+    text = _render(BASELINE).replace("\n", "\r\n")
+    assert [(r.rule_id, r.message) for r in _scan(tmp_path, text)] == []
+
+
+def test_crlf_does_not_hide_a_mutant(tmp_path: Path) -> None:
+    text = _render(_mutate({"USE_IP_LIMIT": "false"})).replace("\n", "\r\n")
+    assert {r.rule_id for r in _scan(tmp_path, text)} == {"FGPT-020"}
+
+
+# --- side by side with FastGPT's own check-env.mjs -----------------------------------------------------
+# FastGPT's checker is not part of this repository (its code is FastGPT's): point PREFLIGHT_FASTGPT_CHECK_ENV at a copy
+# of deploy/enterprise/check-env.mjs to run it on the same generated files; without it (or without node) these skip.
+CHECK_ENV = os.environ.get("PREFLIGHT_FASTGPT_CHECK_ENV", "")
+VALID_STYLES = ["plain", "export", "comments", "double-quotes", "single-quotes", "crlf"]
+# where the two disagree on an error, and why preflight's answer is the one Compose and FastGPT give
+PREFLIGHT_RIGHT = {
+    "valid-export": "check-env.mjs reads `export KEY` as the key name, so every key looks missing; Compose strips `export`",
+    "valid-comments": "check-env.mjs keeps ` # comment` in the value (`true # ...` is not true); Compose drops it",
+    "placeholder-changeme1234": "a placeholder without `<...>`: check-env.mjs only looks for `<` and `>`",
+    "placeholder-xxxxxxxx": "a placeholder without `<...>`",
+    "placeholder-your-token-here": "a placeholder without `<...>`",
+    "placeholder-change-something": "a placeholder without `<...>`",
+    **{f"local-{host}-{key}": "new URL('https://[::1]').hostname is `[::1]` with its brackets, and 127.0.0.2 is loopback too: "
+       "check-env.mjs compares the host name with four fixed strings" for host in ("127.0.0.2", "[::1]") for key in PUBLIC_URLS},
+}
+
+
+def _check_env(tmp_path: Path, env_text: str) -> tuple[bool, bool]:
+    """(errors, warnings) of check-env.mjs on the same env and compose files preflight scans."""
+    (tmp_path / ".env").write_text(env_text, encoding="utf-8", newline="")
+    (tmp_path / "docker-compose.yml").write_text(COMPOSE, encoding="utf-8")
+    done = subprocess.run(["node", CHECK_ENV, ".env", "--compose=docker-compose.yml"], cwd=tmp_path, capture_output=True,
+                          text=True, timeout=60)
+    warnings = done.stderr.split("Errors:", 1)[0].splitlines()
+    # its note about itself (a compose `${VAR:?}` key missing from its own list) is not a finding about the env file
+    return done.returncode != 0, any(w.startswith("- ") and "not listed in check-env requiredKeys" not in w for w in warnings)
+
+
+def _preflight_levels(tmp_path: Path, env_text: str) -> tuple[bool, bool]:
+    failed = _scan(tmp_path, env_text)
+    return (any(RANK[SEVERITY[r.rule_id]] >= RANK["high"] for r in failed),
+            any(RANK[SEVERITY[r.rule_id]] < RANK["high"] for r in failed))
+
+
+def _side_by_side_cases() -> list[tuple[str, str]]:
+    cases = [(f"valid-{style}", _render(BASELINE, style) if style != "crlf" else _render(BASELINE).replace("\n", "\r\n"))
+             for style in VALID_STYLES]
+    cases.append(("valid-dollar-dollar", _render(dict(BASELINE, TOKEN_KEY=DOLLAR))))
+    cases += [(name, _render(_mutate(changes))) for name, changes, _ in MUTANTS + GENERATED]
+    return cases
+
+
+@pytest.mark.skipif(not (CHECK_ENV and Path(CHECK_ENV).is_file() and shutil.which("node")),
+                    reason="set PREFLIGHT_FASTGPT_CHECK_ENV to FastGPT's deploy/enterprise/check-env.mjs (and install node)")
+def test_side_by_side_with_check_env(tmp_path: Path) -> None:
+    disagree: dict[str, str] = {}
+    warnings: list[str] = []
+    cases = _side_by_side_cases()
+    for number, (name, text) in enumerate(cases):
+        folder = tmp_path / str(number)
+        folder.mkdir()
+        theirs, ours = _check_env(folder, text), _preflight_levels(folder, text)
+        if theirs[0] != ours[0]:
+            disagree[name] = f"check-env error={theirs[0]}, preflight high+={ours[0]}"
+        elif theirs[1] != ours[1] and not theirs[0]:
+            warnings.append(f"{name}: check-env warning={theirs[1]}, preflight low/medium={ours[1]}")
+    print(f"\n{len(cases)} generated files; errors disagree on {len(disagree)}, warnings on {len(warnings)}")
+    for name, why in sorted(disagree.items()):
+        print(f"  {name}: {why} -- {PREFLIGHT_RIGHT.get(name, 'NOT EXPLAINED')}")
+    for line in warnings:
+        print(f"  warning {line}")
+    assert set(disagree) == set(PREFLIGHT_RIGHT), (sorted(set(disagree) - set(PREFLIGHT_RIGHT)), sorted(set(PREFLIGHT_RIGHT) - set(disagree)))

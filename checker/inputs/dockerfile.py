@@ -11,7 +11,7 @@
 `value` is the instruction as written after line continuations are joined
 (comment lines inside a continuation dropped, heredoc bodies appended);
 `arguments` is `value` without the leading `--flag`s (an exec-form `["a", "b"]`
-becomes `a b`). ENV and ARG instructions carry their `pairs` (an ARG without a
+becomes `a b`, and its `words` are kept). ENV and ARG instructions carry their `pairs` (an ARG without a
 default maps to None); FROM carries `image`, `name`, `platform`. Instructions
 before the first FROM (global ARGs) have `stage: None`. Every instruction and
 stage has a position (1-based line), so do ENV/ARG keys. ENV and ARG pairs
@@ -121,6 +121,7 @@ def _instruction(name: str, value: str, line: int, end_line: int) -> dict[str, A
         if isinstance(words, list) and all(isinstance(w, str) for w in words):
             rest = " ".join(words)
             instruction["exec_form"] = True
+            instruction["words"] = words  # the JSON words themselves: a word may hold a blank
     instruction["flags"] = flags
     instruction["arguments"] = rest
     if name in ("ENV", "ARG"):

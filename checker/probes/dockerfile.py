@@ -11,13 +11,20 @@
                  earlier stages, digests and images whose ARG has no default are not judged
   secret-env     ENV, or ARG with a default, gives a secret-looking key a literal value
                  (not a number or a boolean), or a connection URI a password
-  add-remote     ADD fetches a URL without `--checksum` (a git URL: not pinned to a commit)
+  add-remote     ADD fetches a URL without `--checksum` (a git URL: not pinned to a commit); sources
+                 are split as the builder splits them, so `ADD "https://..."` and JSON form count
+  sudo           a RUN (or ONBUILD RUN) of any stage runs `sudo` as a command (hadolint DL3004), except
+                 `sudo -u <user>` from root, which steps down
+  ssh-port       the shipped stages EXPOSE port 22/tcp (a range holding it, or an ARG/ENV that is 22)
+  shell-form     the image's effective ENTRYPOINT, or its CMD when the ENTRYPOINT is not in shell form,
+                 is written in shell form (`CMD node server.js`): /bin/sh becomes PID 1 and the
+                 program gets no SIGTERM; `exec ...`, and a stage that sets SHELL on purpose, pass
   package-cache  a RUN of the shipped stages leaves a package manager's cache in the
                  image; `manager`: apt | apk | pip | npm (see _package_cache.py)
 
 Only the final stage and the stages it is built FROM are shipped, so
-root-user, healthcheck and package-cache read only those; base-image,
-secret-env and add-remote read every stage (their text is in the repository,
+root-user, healthcheck, package-cache, ssh-port and shell-form read only those;
+base-image, secret-env, add-remote and sudo read every stage (their text is in the repository,
 and a builder's base image decides what gets built).
 
 Fails (check: root-user):  FROM node:20.14.0-alpine / CMD ["node", "server.js"]
@@ -33,6 +40,7 @@ from checker.inputs.dockerfile import substitute
 from checker.inputs.document import Document
 from checker.models import STRICT
 from checker.probes import _databases
+from checker.probes._dockerfile_commands import add_sources, exposed, sudo_to_root
 from checker.probes._package_cache import MANAGERS, leaves_cache
 from checker.probes.base import Context, Observation
 from checker.probes.image_pinned import FLOATING_TAGS, split_image
@@ -61,7 +69,8 @@ _NOT_SECRET_VALUE = re.compile(r"^(true|false|yes|no|on|off|-?\d+(\.\d+)?)$", re
 @dataclass
 class Params:
     __pydantic_config__ = STRICT
-    check: Literal["root-user", "healthcheck", "base-image", "secret-env", "add-remote", "package-cache"]
+    check: Literal["root-user", "healthcheck", "base-image", "secret-env", "add-remote", "package-cache",
+                   "sudo", "ssh-port", "shell-form"]
     manager: Optional[Literal[MANAGERS]] = None  # type: ignore[valid-type]
     floating_tags: list[str] = field(default_factory=lambda: sorted(FLOATING_TAGS))
 
@@ -82,6 +91,12 @@ def check(doc: Document, params: Params, context: Context) -> Iterator[Observati
         yield from _secret_env(doc)
     elif params.check == "add-remote":
         yield from _add_remote(stages)
+    elif params.check == "sudo":
+        yield from _sudo(stages)
+    elif params.check == "ssh-port":
+        yield from _ssh_port(stages, _global_args(doc))
+    elif params.check == "shell-form":
+        yield from _shell_form(stages)
     else:
         yield from _package_cache(stages, params.manager)
 
@@ -191,13 +206,53 @@ def _add_remote(stages: list[dict[str, Any]]) -> Iterator[Observation]:
         for number, instruction in enumerate(stage["instructions"]):
             if instruction["instruction"] != "ADD":
                 continue
-            sources = instruction["arguments"].split()[:-1]
-            for source in sources:
+            for source in add_sources(instruction):
                 git = source.split("#")[0].endswith(".git") or source.startswith("git@")
                 if git and not _GIT_COMMIT.search(source):
                     yield Observation(_path(index, number), f"ADD clones {source} at a ref that can move", source)
                 elif not git and _URL.match(source) and "checksum" not in instruction["flags"]:
                     yield Observation(_path(index, number), f"ADD downloads {source} without --checksum", source)
+
+
+def _sudo(stages: list[dict[str, Any]]) -> Iterator[Observation]:
+    for index, stage in enumerate(stages):
+        for number, instruction in enumerate(stage["instructions"]):
+            if sudo_to_root(instruction):
+                yield Observation(_path(index, number), f"RUN in stage {_label(stage)} runs sudo", _short(instruction))
+
+
+def _ssh_port(stages: list[dict[str, Any]], global_args: dict[str, str | None]) -> Iterator[Observation]:
+    for index, stage in _shipped(stages):
+        for number, instruction in enumerate(stage["instructions"]):
+            if instruction["instruction"] != "EXPOSE":
+                continue
+            text = _resolve(stages, global_args, index, number, instruction["arguments"])  # None: an ARG without a value
+            if text is not None and any(first <= 22 <= last and proto == "tcp" for first, last, proto in exposed(text)):
+                yield Observation(_path(index, number), f"stage {_label(stage)} exposes the SSH port 22", instruction["arguments"])
+
+
+def _shell_form(stages: list[dict[str, Any]]) -> Iterator[Observation]:
+    """The ENTRYPOINT, else the CMD, the container starts with, when /bin/sh -c would run it."""
+    for name in ("ENTRYPOINT", "CMD"):
+        found = _last(stages, name)
+        if found is None:
+            continue
+        index, number, instruction = found
+        if instruction.get("exec_form"):
+            continue  # exec form; with an exec-form ENTRYPOINT the CMD is its arguments, judged next
+        if not (instruction["arguments"].split()[0] == "exec" or _sets_shell(stages, index, number)):
+            yield Observation(_path(index, number), f"{name} of the final stage is in shell form, so /bin/sh -c "
+                              "runs it and it does not receive SIGTERM", _short(instruction))
+        return  # a shell-form ENTRYPOINT ignores CMD
+
+
+def _sets_shell(stages: list[dict[str, Any]], index: int, number: int) -> bool:
+    """A SHELL instruction before this one in its stage or the stages it is built FROM: the shell is chosen on purpose."""
+    for chain_index, stage in _shipped(stages[: index + 1]):
+        upto = number if chain_index == index else len(stage["instructions"])
+        if any(i["instruction"] == "SHELL" for i in stage["instructions"][:upto]):
+            return True
+    return False
 
 
 def _package_cache(stages: list[dict[str, Any]], manager: str | None) -> Iterator[Observation]:

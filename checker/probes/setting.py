@@ -14,7 +14,12 @@ which one file of many sets (a per-file check would flag every `db.env`). Withou
 `required`, a project rule whose keys no file sets is `skip`: which variables an
 application reads is the application's business (an app profile requires them).
 
-Params: keys, exclude, op, value, required, message ({key}, {value}).
+`defers_to: [empty, placeholder]` leaves an empty value, or one that is a template
+placeholder (`<...>`, `changeme` ...), to the rules that report those, so one value
+never gets two findings (a checklist with a "required key is empty" rule and a
+placeholder rule sets it on its switch and number rules).
+
+Params: keys, exclude, op, value, required, message ({key}, {value}), defers_to.
 
 Fails (keys: [DEBUG], op: falsy):   DEBUG=true
 Passes:                             DEBUG=false
@@ -22,7 +27,7 @@ Passes:                             DEBUG=false
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Iterator, Literal, Optional, Union
+from typing import Any, Iterator, Literal, Optional, Sequence, Union
 
 from checker.inputs.document import Document, Setting
 from checker.models import STRICT
@@ -30,7 +35,7 @@ from checker.probes import _ops
 from checker.probes._settings import applies as applies  # re-exported: the engine calls probe.applies()
 from checker.probes._settings import matching, where
 from checker.probes.base import Context, Observation
-from checker.secrets import is_secret_key
+from checker.secrets import is_placeholder, is_secret_key
 
 NAME = "setting"
 TARGETS = ("env", "compose", "k8s", "project", "docker")
@@ -46,6 +51,7 @@ class Params:
     value: Any = None
     required: Union[bool, Literal["each"]] = False
     message: Optional[str] = None
+    defers_to: list[Literal["empty", "placeholder"]] = field(default_factory=lambda: [])
 
     def __post_init__(self) -> None:
         if self.op is None and not self.required:
@@ -119,7 +125,7 @@ def _check_values(doc: Document, found: list[Setting], params: Params) -> Iterat
         return
     test = _ops.OPERATORS[params.op]
     for setting in found:
-        if not setting.resolved or test(setting.value, params.value):
+        if not setting.resolved or test(setting.value, params.value) or _deferred(setting.value, params.defers_to):
             continue
         secret = is_secret_key(setting.key)
         shown = "(secret)" if secret else repr(setting.value)
@@ -127,3 +133,8 @@ def _check_values(doc: Document, found: list[Setting], params: Params) -> Iterat
             key=where(setting), value=shown, detail=_ops.describe(params.op, params.value)
         )
         yield Observation(setting.path, message, setting.value, secret=secret)
+
+
+def _deferred(value: str, defers_to: Sequence[str]) -> bool:
+    """The value is another rule's to report: empty (a required-key rule) or a placeholder (a placeholder rule)."""
+    return ("empty" in defers_to and not value.strip()) or ("placeholder" in defers_to and is_placeholder(value))

@@ -224,6 +224,109 @@ def test_given_add_git_branch_then_fails_but_a_commit_passes() -> None:
     assert statuses(run_rule("SEC-204", FIXTURES / "SEC-204" / "pass-add-checksum.Dockerfile")) == ["pass"]
 
 
+URL = "https://github.com/krallin/tini/releases/download/v0.19.0/tini-static"
+
+
+@pytest.mark.parametrize("add", [f'ADD "{URL}" /sbin/tini', f"ADD '{URL}' /sbin/tini", f'ADD ["{URL}", "/sbin/tini"]',
+                                 f'ADD --chmod=755 "{URL}" /sbin/tini', f'ADD vendor.tar.gz "{URL}" /opt/'])
+def test_given_quoted_or_json_url_then_the_url_is_seen_without_its_quotes(add: str, tmp_path: Path) -> None:
+    """Sources are split as the shell splits words: the quotes were hiding the URL (issue 14)."""
+    assert _findings(_run("SEC-204", f"FROM alpine:3.20\n{add}\n", tmp_path)) == [(2, f"ADD downloads {URL} without --checksum")]
+
+
+@pytest.mark.parametrize("add", ['ADD "vendor dir/app.tar.gz" /opt/', 'ADD ["https.tar.gz", "/opt/"]', "ADD <<EOF /etc/motd\nhello\nEOF",
+                                 f'ADD --checksum=sha256:{"a" * 64} "{URL}" /sbin/tini'])
+def test_given_quoted_local_source_or_checksum_then_passes(add: str, tmp_path: Path) -> None:
+    assert statuses(_run("SEC-204", f"FROM alpine:3.20\n{add}\n", tmp_path)) == ["pass"]
+
+
+# --- SEC-205 dockerfile-sudo --------------------------------------------------------------------
+
+
+def test_given_sudo_after_and_then_fails_on_that_run_only() -> None:
+    results = run_rule("SEC-205", FIXTURES / "SEC-205" / "fail-sudo-after-and.Dockerfile")
+    assert _findings(results) == [(4, "RUN in stage FROM ubuntu:24.04 runs sudo")]
+
+
+def test_given_sudo_in_a_builder_stage_or_onbuild_then_fails_too() -> None:
+    assert _findings(run_rule("SEC-205", FIXTURES / "SEC-205" / "fail-sudo-in-builder.Dockerfile")) == [(4, "RUN in stage build runs sudo")]
+    assert _findings(run_rule("SEC-205", FIXTURES / "SEC-205" / "fail-onbuild-sudo.Dockerfile")) == [(2, "RUN in stage FROM debian:12.7-slim runs sudo")]
+
+
+@pytest.mark.parametrize(("run", "expected"), [
+    ("RUN x=$(sudo cat /etc/shadow)", "fail"),
+    ("RUN echo `sudo id`", "fail"),
+    ('RUN ["sudo", "make", "install"]', "fail"),
+    ('RUN ["/bin/sh", "-c", "make && sudo make install"]', "fail"),
+    ("RUN sudo -u root make install", "fail"),
+    ("RUN sudo --user=0 make install", "fail"),
+    ("RUN sudo -E make install", "fail"),
+    ("RUN sudo -u discourse bundle install", "pass"),  # root stepping down to a user: no privilege gained
+    ("RUN sudo -E -u discourse -H git config --global user.name x", "pass"),
+    ("RUN sudo -Eudiscourse make", "pass"),
+    ("RUN sudo --user discourse make", "pass"),
+    ("RUN apt-get install -y sudo vim", "pass"),  # installing the package is not running it (Checkov flags this)
+    ("RUN echo ' && sudo x'", "pass"),
+    ("RUN visudo -c && sudoedit -h || true", "pass"),
+    ("RUN cat <<EOF > /etc/motd\nno sudo here\nEOF", "pass"),
+])
+def test_sudo_as_a_command_not_as_a_word(run: str, expected: str, tmp_path: Path) -> None:
+    assert statuses(_run("SEC-205", f"FROM debian:12.7-slim\n{run}\n", tmp_path)) == [expected]
+
+
+# --- SEC-206 dockerfile-ssh-port ----------------------------------------------------------------
+
+
+def test_given_expose_22_then_fails_on_its_line() -> None:
+    assert _findings(run_rule("SEC-206", FIXTURES / "SEC-206" / "fail-expose-22.Dockerfile")) == [
+        (3, "stage FROM debian:12.7-slim exposes the SSH port 22")]
+    assert _findings(run_rule("SEC-206", FIXTURES / "SEC-206" / "fail-ssh-port-from-arg.Dockerfile")) == [
+        (4, "stage FROM alpine:3.20 exposes the SSH port 22")]
+
+
+@pytest.mark.parametrize(("expose", "expected"), [
+    ("EXPOSE 20-25", "fail"), ("EXPOSE 22/TCP", "fail"), ("EXPOSE 80 443 22", "fail"),
+    ("EXPOSE 22/udp", "pass"), ("EXPOSE 2222", "pass"), ("EXPOSE 220", "pass"), ("EXPOSE $PORT", "pass"),
+])
+def test_expose_forms(expose: str, expected: str, tmp_path: Path) -> None:
+    assert statuses(_run("SEC-206", f"FROM alpine:3.20\n{expose}\n", tmp_path)) == [expected]
+
+
+def test_given_expose_22_only_in_a_builder_stage_then_passes() -> None:
+    assert statuses(run_rule("SEC-206", FIXTURES / "SEC-206" / "pass-builder-and-udp.Dockerfile")) == ["pass"]
+
+
+# --- SEC-207 dockerfile-shell-form-entrypoint ---------------------------------------------------
+
+
+def test_given_shell_form_cmd_then_fails_on_its_line() -> None:
+    (r,) = run_rule("SEC-207", FIXTURES / "SEC-207" / "fail-cmd-shell-form.Dockerfile")
+    assert (r.status, r.severity, r.location.line) == ("fail", "low", 5)
+    assert r.message == "CMD of the final stage is in shell form, so /bin/sh -c runs it and it does not receive SIGTERM"
+
+
+def test_given_shell_form_entrypoint_then_the_entrypoint_is_reported_not_the_cmd() -> None:
+    assert [line for line, _ in _findings(run_rule("SEC-207", FIXTURES / "SEC-207" / "fail-entrypoint-shell-form.Dockerfile"))] == [4]
+
+
+def test_given_exec_entrypoint_and_shell_cmd_then_the_cmd_fails() -> None:
+    assert [line for line, _ in _findings(run_rule("SEC-207", FIXTURES / "SEC-207" / "fail-shell-cmd-after-exec-entrypoint.Dockerfile"))] == [4]
+
+
+@pytest.mark.parametrize("name", ["pass-exec-form.Dockerfile", "pass-exec-prefix.Dockerfile", "pass-shell-set.Dockerfile"])
+def test_exec_form_exec_prefix_and_shell_set_pass(name: str) -> None:
+    assert statuses(run_rule("SEC-207", FIXTURES / "SEC-207" / name)) == ["pass"]
+
+
+def test_given_no_cmd_at_all_then_passes(tmp_path: Path) -> None:
+    assert statuses(_run("SEC-207", "FROM nginx:1.27.3\nCOPY site /usr/share/nginx/html\n", tmp_path)) == ["pass"]
+
+
+def test_given_shell_form_cmd_in_the_stage_the_final_is_built_from_then_fails(tmp_path: Path) -> None:
+    text = "FROM node:20.14.0 AS base\nCMD node server.js\nFROM base\nUSER node\n"
+    assert [line for line, _ in _findings(_run("SEC-207", text, tmp_path))] == [2]
+
+
 # --- PERF-220..223 package caches --------------------------------------------------------------
 
 
