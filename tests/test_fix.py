@@ -22,11 +22,7 @@ from helpers import FIXTURES, TODAY
 # Known regressions from this round's merge (strict: the marker must go when they are fixed). The nginx
 # fixes lost their path into included files when includes became containment-checked (inputs/nginx.py), and
 # PERF-102 moved to the opt-in `strict` profile, which `fix --select` does not turn on.
-KNOWN_BROKEN = {
-    "SEC-300/fail-included-snippet": "nginx fix cannot follow an included file's path since the containment merge",
-    "SEC-310/fail-location-drops-header": "nginx fix cannot follow an included file's path since the containment merge",
-    "PERF-102/fail-worker-without-cpu-limit.yaml": "fix --select does not enable a rule of an opt-in profile",
-}
+KNOWN_BROKEN: dict[str, str] = {}  # fixture -> why its fix is known to fail (strict xfail)
 CASES = [
     pytest.param(rule, fixture, id=f"{rule}/{fixture.name}", marks=[pytest.mark.xfail(
         reason=KNOWN_BROKEN[f"{rule}/{fixture.name}"], strict=True)] if f"{rule}/{fixture.name}" in KNOWN_BROKEN else [])

@@ -22,9 +22,10 @@ from checker.models import Report
 
 def run_fix(args: argparse.Namespace) -> int:
     paths = args.paths or ["."]
+    profiles = _profiles_of(args.select or ())
 
     def scan(targets: Sequence[str]) -> Report:
-        return scan_paths(targets, env=args.env, exclude=args.exclude, jobs=1)
+        return scan_paths(targets, env=args.env, exclude=args.exclude, jobs=1, profiles=profiles)
 
     plan = make_plan(paths, scan, select=args.select, unsafe=args.unsafe_fixes, secrets_to=args.secrets_to)
     _summary(plan, args)
@@ -34,6 +35,15 @@ def run_fix(args: argparse.Namespace) -> int:
         sys.stdout.write("".join(unified_diff(fix) for fix in plan.fixes))
         return 1
     return _write(plan, paths, args)
+
+
+def _profiles_of(select: Sequence[str]) -> tuple[str, ...]:
+    """The opt-in profiles of the rules `--select` names: `fix --select PERF-102` fixes what `scan --select` finds."""
+    if not select:
+        return ()
+    from checker.engine.rules import load_rules
+
+    return tuple(sorted({r.profile for r in load_rules().rules if r.profile and (r.id in select or r.name in select)}))
 
 
 def unified_diff(fix: FileFix) -> str:

@@ -110,13 +110,17 @@ def _follow(data: Any, path: str) -> dict[str, Any]:
 
 def parse(file: str, text: str) -> dict[str, Any]:
     """The nginx tree as the scanner sees it (includes spliced in, each directive with its file and line)."""
+    from checker.inputs.containment import scan_roots
     from checker.inputs.nginx import parse as parse_nginx
 
-    documents = parse_nginx(file, Path(file), text, "production")
+    # the roots a scan of the file from here has (the git checkout): a snippet's nginx.conf one folder up
+    # is inside them, so the snippet is read through it, as the scanner did (and the finding's path says)
+    roots = scan_roots([file])
+    documents = parse_nginx(file, Path(file), text, "production", roots)
     if not documents:  # a conf.d file: the scanner read it through the nginx.conf beside it or one folder up
         for entry in (Path(file).parent / "nginx.conf", Path(file).parent.parent / "nginx.conf"):
             if entry.is_file() and not entry.is_symlink():
-                documents = parse_nginx(str(entry), entry, entry.read_text(encoding="utf-8"), "production")
+                documents = parse_nginx(str(entry), entry, entry.read_text(encoding="utf-8"), "production", roots)
                 break
     if not documents:
         raise NotOffered("no nginx.conf that includes the file was found")
