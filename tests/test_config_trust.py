@@ -177,3 +177,23 @@ def test_a_symlinked_found_config_is_not_read(tmp_path: Path, monkeypatch: pytes
     monkeypatch.chdir(tree)
     assert load_config(None).skip == []
     assert ".preflight.yaml: a symbolic link; not read" in capsys.readouterr().err
+
+
+def test_what_a_found_config_did_is_in_the_sarif_log_and_the_pull_request_comment(tmp_path: Path, listener: Listener) -> None:
+    import jsonschema
+
+    tree = _tree(tmp_path, ".preflight.yaml", _hostile_yaml(listener.port))
+    out = tmp_path / "out"
+    run = _run(tmp_path, tree, "scan", ".", "-f", "sarif", "-f", "markdown", "--output-dir", str(out), guard=True)
+    assert run.returncode in (0, 1), run.stderr
+    sarif = json.loads(next(out.glob("*.sarif")).read_text())
+    schema = json.loads((ROOT / "tests" / "schemas" / "sarif-schema-2.1.0.json").read_text())
+    jsonschema.validate(sarif, schema)
+    notes = sarif["runs"][0]["invocations"][0]["toolConfigurationNotifications"]
+    refused = [n for n in notes if n["level"] == "warning"]
+    assert {n["message"]["text"].split("`")[1].split(":")[0] for n in refused} >= {"live", "endpoints", "docker_host"}
+    assert all(n["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] == ".preflight.yaml" for n in notes)
+    markdown = next(out.glob("*.md")).read_text()
+    section = markdown.split("### Configuration found in the tree", 1)[1].split("###", 1)[0]
+    assert "**refused**: ignored `live: true` from .preflight.yaml" in section and "skip" in section
+    assert "Canary-Pw-9f3k" not in markdown and "Canary-Pw-9f3k" not in json.dumps(sarif)

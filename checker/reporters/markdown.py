@@ -28,6 +28,12 @@ def render(report: Report, max_chars: int = MAX_CHARS, **_: Any) -> str:
         lines += [f"### Files not scanned ({len(inputs)})", "", "| file | status | why |", "|---|---|---|"]
         lines += _fit([_input_row(r) for r in inputs], 6_000)
         lines.append("")
+    config = [r for r in report.results if r.rule_id == "PF-CONFIG"]
+    if config:  # a reviewer sees what the pull request's own config narrowed, or tried to turn on
+        lines += [f"### Configuration found in the tree ({len(config)})", ""]
+        lines += _fit([f"- {'**refused**: ' if r.reason == 'config-ignored' else ''}{_cell(r.message or '')} "
+                       f"(`{_cell(str(r.location or r.target))}`)" for r in config], 3_000)
+        lines.append("")
     problems = sorted(
         (r for r in report.results if r.status in ("fail", "error")),
         key=lambda r: (r.status != "fail", -severity_rank(r.severity), r.rule_id, str(r.location or r.target)),

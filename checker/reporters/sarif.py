@@ -48,17 +48,30 @@ def render(report: Report, **_: Any) -> str:
         "properties": {"score": report.summary.score, "grade": report.summary.grade, "environment": report.environment},
     }
     not_scanned = [r for r in report.results if r.rule_id == "PF-INPUT" and r.status == "skip"]
-    if not_scanned:  # files found but not read (links, FIFOs, Helm templates): notes, so a dashboard can say so
-        run["invocations"] = [{
-            "executionSuccessful": True,
-            "toolExecutionNotifications": [
+    config = [r for r in report.results if r.rule_id == "PF-CONFIG"]
+    if not_scanned or config:
+        invocation: dict[str, Any] = {"executionSuccessful": True}
+        if not_scanned:  # files found but not read (links, FIFOs, Helm templates): notes, so a dashboard can say so
+            invocation["toolExecutionNotifications"] = [
                 {"level": "note", "message": {"text": f"not scanned: {r.message}"},
                  "locations": [{"physicalLocation": {"artifactLocation": {"uri": _uri(r.target)}}}]}
                 for r in not_scanned
-            ],
-        }]
+            ]
+        if config:  # what a config found in the scanned tree narrowed, or tried and was refused
+            invocation["toolConfigurationNotifications"] = [_config_note(r) for r in config]
+        run["invocations"] = [invocation]
     log = {"$schema": SCHEMA_URI, "version": "2.1.0", "runs": [run]}
     return json.dumps(log, indent=2, ensure_ascii=False) + "\n"
+
+
+def _config_note(result: Result) -> dict[str, Any]:
+    region = {"startLine": result.location.line} if result.location and result.location.line else {}
+    physical: dict[str, Any] = {"artifactLocation": {"uri": _uri(result.target)}}
+    if region:
+        physical["region"] = region
+    level = "warning" if result.reason == "config-ignored" else "note"
+    return {"level": level, "message": {"text": result.message or result.title}, "locations": [{"physicalLocation": physical}],
+            "descriptor": {"id": result.rule_id}}
 
 
 def _descriptor(result: Result) -> dict[str, Any]:
