@@ -14,7 +14,7 @@ from typing import Any, Callable, Sequence
 
 from checker import __version__
 from checker.errors import PreflightError
-from checker.safe_text import SafeStream
+from checker.safe_text import EscapingStream, SafeStream
 
 SEVERITIES = ["info", "low", "medium", "high", "critical"]
 FORMATS = ["text", "json", "sarif", "junit", "markdown", "html"]
@@ -219,6 +219,8 @@ COMMANDS = {
 
 
 INTERNAL_ERROR = 4  # README: exit codes
+# commands whose stdout is messages naming files, not a report format (which escapes its own text)
+MESSAGE_COMMANDS = {"verify", "history", "evidence", "keygen", "init", "baseline", "merge"}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -237,6 +239,9 @@ def _main(argv: Sequence[str] | None) -> int:
     if args.command is None:
         parser.print_help()
         return 2
+    stdout = sys.stdout
+    if args.command in MESSAGE_COMMANDS:
+        sys.stdout = EscapingStream(stdout)
     try:
         module_name, function = COMMANDS[args.command].split(":")
         command: Any = getattr(importlib.import_module(module_name), function)
@@ -266,6 +271,8 @@ def _main(argv: Sequence[str] | None) -> int:
         print(f"preflight: internal error: {type(exc).__name__}{_raised_at(exc)} (a bug in preflight; "
               "PREFLIGHT_DEBUG=1 prints the traceback, which may quote the scanned files)", file=sys.stderr)
         return INTERNAL_ERROR
+    finally:
+        sys.stdout = stdout
 
 
 def _raised_at(exc: BaseException) -> str:

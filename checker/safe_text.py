@@ -54,3 +54,18 @@ class SafeStream:
 
     def __getattr__(self, name: str) -> Any:  # flush, isatty, fileno, encoding ... as the real stream
         return getattr(self.unsafe, name)
+
+
+class EscapingStream:
+    """stdout for the commands that print short messages about files (verify, history, evidence ...):
+    a bundle or file name cannot send control sequences to the terminal. Report formats escape their own."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self.unsafe = stream
+
+    def write(self, text: str) -> int:
+        self.unsafe.write(escape_controls(text))
+        return len(text)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.unsafe, name)

@@ -121,3 +121,10 @@ def test_crafted_bundles_fail_with_a_line_never_hang(case: str, bundle: Path, ma
         code, out = _verify(bundle, *args)  # helpers.preflight times out after 120 s: a hang fails the test
         assert code == 1, (case, out)
         assert "not a regular file: " in out, (case, out)
+
+
+def test_a_bundle_file_name_cannot_send_control_sequences_to_the_terminal(bundle: Path, made: tuple[Path, Path]) -> None:
+    (bundle / "evil\x1b]0;owned\x07\x1b[2Jname").write_text("x")  # an OSC title and a clear-screen in a file name
+    code, out = _verify(bundle, "--public-key", str(made[1]))
+    assert code == 1
+    assert "added: evil\\x1b]0;owned\\x07\\x1b[2Jname" in out and "\x1b" not in out and "\x07" not in out
