@@ -161,7 +161,6 @@ def test_example_deployment_shows_a_handful_of_findings() -> None:
         ("MON-030", "docker-compose.yml", 40),
         # no monitoring at all: one finding for the unit (MON-201/203-205/207 skip), shown at the app service
         ("MON-200", "docker-compose.yml", 6),
-        ("MON-206", "docker-compose.yml", 6),  # log shipping is a question of its own
         ("SEC-002", ".env.production", 11),
         ("SEC-010", ".env.production", 6),
         ("SEC-020", "docker-compose.yml", 31),

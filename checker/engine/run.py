@@ -200,11 +200,22 @@ def judge(rule: Rule, documents: list[Document], today: date, options: dict[str,
             continue
         if observations and doc.meta.get("written_as") is not None:
             observations = _blamed(probe, doc, params, context, observations)
+        if observations and doc.meta.get("environment_of") and rule.environments:
+            observations = _in_their_environment(rule, doc, observations)
         if not observations:
             location = _pass_location(doc)
             results.append(_result(rule, "pass", doc.path, location=location))
         results.extend(_from_observation(rule, doc, o) for o in observations)
     return results
+
+
+def _in_their_environment(rule: Rule, doc: Document, observations: list[Observation]) -> list[Observation]:
+    """A merged compose project's finding about a value an overlay for another environment wrote
+    (`docker-compose.test.yml`) counts only where the rule applies to that environment."""
+    of: dict[str, str] = doc.meta["environment_of"]
+    environments = rule.environments or []
+    return [o for o in observations if o.status != "fail" or o.document is not None
+            or of.get(doc.source(o.path), doc.environment) in environments]
 
 
 def _blamed(probe: Any, built: Document, params: Any, context: Context, observations: list[Observation]) -> list[Observation]:

@@ -264,6 +264,9 @@ def _project_document(base: Document, files: list[Document], merge: Merge) -> Do
     doc.meta.update({k: v for k, v in base.meta.items() if not k.startswith("_")})
     doc.meta["_source"] = positions.file
     doc.meta["compose_files"] = [d.path for d in merge.sources]
+    # each file's own environment (`docker-compose.test.yml`: development): a value an overlay sets is judged
+    # in the overlay's environment (engine/run.py), not the base's
+    doc.meta["environment_of"] = {d.path: d.environment for d in merge.sources if d.environment != base.environment}
     doc.meta["env_files"] = sorted({name for d in merge.sources for name in d.meta.get("env_files", [])})
     doc.meta["outside_references"] = list(dict.fromkeys(r for d in [base, *files, *merge.sources]
                                                         for r in d.meta.get("outside_references", [])))

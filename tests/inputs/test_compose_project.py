@@ -147,3 +147,16 @@ def test_a_bare_push_endpoint_without_a_value_is_unknown_not_missing(tmp_path: P
     )
     (result,) = [r for r in scan_paths([str(tmp_path)], select=["MON-200"]).results]
     assert result.status == "pass", result.message
+
+
+def test_a_value_an_overlay_for_another_environment_sets_is_judged_in_that_environment(tmp_path: Path) -> None:
+    from checker.api import scan_paths
+
+    (tmp_path / "docker-compose.yml").write_text("services:\n  app:\n    image: app:1.2\n")
+    (tmp_path / "docker-compose.test.yml").write_text("services:\n  app:\n    image: app:latest\n")
+    (tmp_path / "docker-compose.staging.yml").write_text("services:\n  worker:\n    image: worker:latest\n")
+    report = scan_paths([str(tmp_path)], select=["SEC-025"])
+    failed = [(Path(r.location.file).name, r.location.line) for r in report.results if r.status == "fail" and r.location]
+    assert failed == [("docker-compose.staging.yml", 3)]  # the test overlay is development: SEC-025 does not apply
+    forced = scan_paths([str(tmp_path)], select=["SEC-025"], env="production")
+    assert len([r for r in forced.results if r.status == "fail"]) == 2  # --env production: every file is production
