@@ -21,14 +21,16 @@ know are not checked.
 from __future__ import annotations
 
 import datetime
-import json
 import sys
 from functools import lru_cache
-from importlib import resources
+from pathlib import Path as FilePath
 from typing import Any, Iterator, NamedTuple
 
 from checker.inputs.paths import Path
 
+
+
+SHIPPED = FilePath(__file__).with_name("k8s_types.json")  # package data, next to this module
 
 
 class TypeProblem(NamedTuple):
@@ -39,7 +41,9 @@ class TypeProblem(NamedTuple):
 
 @lru_cache(maxsize=1)
 def _schema() -> dict[str, dict[str, str]]:
-    loaded: dict[str, dict[str, str]] = json.loads(resources.files("checker.inputs").joinpath("k8s_types.json").read_text())
+    import json  # here, as the file is read only when a scan has Kubernetes objects (tests/test_startup.py)
+
+    loaded: dict[str, dict[str, str]] = json.loads(SHIPPED.read_text(encoding="utf-8"))
     return loaded
 
 
@@ -201,7 +205,8 @@ def generate() -> dict[str, dict[str, str]]:
 
 
 if __name__ == "__main__" and sys.argv[1:] == ["--generate"]:
-    target = resources.files("checker.inputs").joinpath("k8s_types.json")
-    with open(str(target), "w", encoding="utf-8") as out:
+    import json
+
+    with open(SHIPPED, "w", encoding="utf-8") as out:
         json.dump(generate(), out, separators=(",", ":"), sort_keys=True)
         out.write("\n")

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterator, Mapping, NamedTuple
 
 from checker.errors import InputError
-from checker.inputs import compose, containment, env_file, k8s_types, kubernetes, templates, yaml_kinds
+from checker.inputs import compose, containment, env_file, kubernetes, templates, yaml_kinds
 from checker.inputs.discover import Candidate
 from checker.inputs.document import Document, Position
 from checker.inputs.environment import DEFAULT_ENVIRONMENT, infer
@@ -19,6 +19,7 @@ from checker.inputs.rule_files import named_rule_files
 from checker.models import Status
 
 if TYPE_CHECKING:
+    from checker.inputs.k8s_types import TypeProblem
     from checker.inputs.yaml_source import YamlDocument
 
 MAX_FILE_BYTES = 10 * 1024 * 1024
@@ -355,8 +356,9 @@ def _yaml_parts(candidate: Candidate, text: str, load_all: Callable[[str], list[
 
 def _repaired(
     display: str, data: Any, positions: Mapping[tuple[Any, ...], Position]
-) -> tuple[Mapping[tuple[Any, ...], Position], list[tuple[k8s_types.TypeProblem, Position | None]]]:
+) -> tuple[Mapping[tuple[Any, ...], Position], list[tuple[TypeProblem, Position | None]]]:
     """A Kubernetes object's wrong-typed fields (inputs/k8s_types.py) with their positions, left out of `data`."""
+    from checker.inputs import k8s_types
     wrong = k8s_types.check(data) if isinstance(data, dict) else []
     if not wrong:
         return positions, []
