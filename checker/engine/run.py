@@ -25,6 +25,7 @@ from checker.inputs.load import Loaded
 from checker.inputs.paths import format_path
 from checker.models import SEVERITIES, Location, Report, Result, Status, Summary, ToolInfo, severity_rank
 from checker.probes import get as get_probe
+from checker.inputs.environment import emulator_image
 from checker.probes._guessable import reset_budget as reset_word_budget
 from checker.probes._ops import reset_match_budget
 from checker.probes.base import Context, Observation
@@ -200,7 +201,7 @@ def judge(rule: Rule, documents: list[Document], today: date, options: dict[str,
             continue
         if observations and doc.meta.get("written_as") is not None:
             observations = _blamed(probe, doc, params, context, observations)
-        if observations and doc.meta.get("environment_of") and rule.environments:
+        if observations and doc.kind == "compose" and rule.environments:
             observations = _in_their_environment(rule, doc, observations)
         if not observations:
             location = _pass_location(doc)
@@ -210,12 +211,23 @@ def judge(rule: Rule, documents: list[Document], today: date, options: dict[str,
 
 
 def _in_their_environment(rule: Rule, doc: Document, observations: list[Observation]) -> list[Observation]:
-    """A merged compose project's finding about a value an overlay for another environment wrote
-    (`docker-compose.test.yml`) counts only where the rule applies to that environment."""
-    of: dict[str, str] = doc.meta["environment_of"]
+    """A compose project's finding counts only where the rule applies to the environment of what it is about:
+    a value an overlay for another environment wrote (`docker-compose.test.yml`), or a service that runs a
+    local emulator of a cloud service (LocalStack accepts any key: its settings are a developer's)."""
+    of: dict[str, str] = doc.meta.get("environment_of") or {}
+    services = doc.data.get("services") if isinstance(doc.data, dict) else None
+    emulators = {name for name, service in services.items() if isinstance(service, dict)
+                 and emulator_image(str(service.get("image") or ""))} if isinstance(services, dict) else set()
+    if not of and not emulators:
+        return observations
     environments = rule.environments or []
-    return [o for o in observations if o.status != "fail" or o.document is not None
-            or of.get(doc.source(o.path), doc.environment) in environments]
+
+    def environment(o: Observation) -> str:
+        if len(o.path) >= 2 and o.path[0] == "services" and o.path[1] in emulators:
+            return "development"
+        return of.get(doc.source(o.path), doc.environment)
+
+    return [o for o in observations if o.status != "fail" or o.document is not None or environment(o) in environments]
 
 
 def _blamed(probe: Any, built: Document, params: Any, context: Context, observations: list[Observation]) -> list[Observation]:

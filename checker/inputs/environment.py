@@ -35,3 +35,17 @@ def infer(path: str) -> str | None:
     if pure.parent.name.lower() in ("test", "tests"):  # a test harness (kong-build-tools/test/): not a deployment
         return "development"
     return None
+
+
+# Local emulators of cloud services: they accept any key and keep data on the machine, so their own
+# settings (credentials, DEBUG, region) are a developer's, whatever the file's environment.
+_EMULATORS = re.compile(
+    r"(^|/)(localstack/localstack(-pro)?|amazon/dynamodb-local|azure-storage/azurite|fsouza/fake-gcs-server"
+    r"|motoserver/moto|softwaremill/elasticmq(-native)?|gcr\.io/google\.com/cloudsdktool/[^:]*emulator[^:]*)(:|@|$)",
+    re.IGNORECASE,
+)
+
+
+def emulator_image(image: str) -> bool:
+    """`localstack/localstack:3.0`, `mcr.microsoft.com/azure-storage/azurite` ...: a local emulator."""
+    return _EMULATORS.search(image.strip()) is not None

@@ -28,6 +28,7 @@ PROBES: dict[str, str] = {
     "k8s-security-context": "checker.probes.k8s_security_context",
     "k8s-object": "checker.probes.k8s_object",
     "k8s-workload": "checker.probes.k8s_workload",
+    "k8s-linux-hardening": "checker.probes.k8s_linux_hardening",
     # kubernetes, cross-object (one result for the whole scan)
     "k8s-relations": "checker.probes.k8s_relations",
     # dockerfile

@@ -160,3 +160,15 @@ def test_a_value_an_overlay_for_another_environment_sets_is_judged_in_that_envir
     assert failed == [("docker-compose.staging.yml", 3)]  # the test overlay is development: SEC-025 does not apply
     forced = scan_paths([str(tmp_path)], select=["SEC-025"], env="production")
     assert len([r for r in forced.results if r.status == "fail"]) == 2  # --env production: every file is production
+
+
+def test_a_local_cloud_emulators_settings_are_a_developers(tmp_path: Path) -> None:
+    from checker.api import scan_paths
+
+    (tmp_path / "docker-compose.yml").write_text(
+        "services:\n  aws:\n    image: localstack/localstack:3.8.1\n    environment:\n      DEBUG: '1'\n"
+        "      AWS_SECRET_ACCESS_KEY: test\n      AWS_DEFAULT_REGION: us-east-1\n"
+        "  app:\n    image: app:1.2\n    environment:\n      DEBUG: '1'\n      AWS_DEFAULT_REGION: us-east-1\n")
+    report = scan_paths([str(tmp_path)], select=["SEC-060", "SEC-700", "SEC-001", "SEC-002", "SEC-003"])
+    failed = sorted((r.rule_id, r.location.object) for r in report.results if r.status == "fail" and r.location)
+    assert failed == [("SEC-060", "services.app.environment.DEBUG"), ("SEC-700", "services.app.environment.AWS_DEFAULT_REGION")]
