@@ -9,6 +9,9 @@ scanned Dockerfile is judged by what runs it, as far as the scan shows:
   goes and MON-030 reports it there, so this rule does not report the same gap twice (pass);
 * no compose service builds it and the scan holds Kubernetes workloads: Kubernetes runs
   it and ignores HEALTHCHECK (skip, with that reason);
+* a Dockerfile in a folder named like an image another scanned Dockerfile builds FROM
+  (`base/Dockerfile`, and `FROM ${REPO}/base:${TAG}` elsewhere) builds a base image that
+  never runs by itself (skip, naming the Dockerfile built from it);
 * otherwise (`docker run`, or a compose file outside the scan): the final stage must
   declare a HEALTHCHECK, and `HEALTHCHECK NONE` fails.
 
@@ -41,7 +44,14 @@ def check(project: Document, params: Params, context: Context) -> Iterator[Obser
         return
     built = _built_by_compose(documents)
     kubernetes_runs = any(d.kind == "k8s" and kubernetes.is_workload(d) for d in documents)
+    bases = _built_from(dockerfiles)
     for dockerfile in dockerfiles:
+        base_of = bases.get(os.path.basename(os.path.dirname(os.path.normpath(dockerfile.path))).lower(), [])
+        base_of = [other for other in base_of if other != dockerfile.path]
+        if base_of:  # jitsi's base/Dockerfile: `FROM ${JITSI_REPO}/base` in web/Dockerfile; it never runs alone
+            yield Observation((), f"a base image: {base_of[0]} builds FROM it, and the images built from it are "
+                              "judged instead", status="skip", document=dockerfile)
+            continue
         services = built.get(os.path.normpath(dockerfile.path))
         if services:  # compose runs it: its healthcheck: (or MON-030's finding about the service) decides
             yield Observation((), f"built by compose service {services[0]}, whose healthcheck decides (MON-030)",
@@ -58,6 +68,21 @@ def check(project: Document, params: Params, context: Context) -> Iterator[Obser
             continue
         for observation in found:
             yield observation._replace(document=dockerfile)
+
+
+def _built_from(dockerfiles: list[Document]) -> dict[str, list[str]]:
+    """The last name segment of every image a scanned Dockerfile builds FROM (`ghcr.io/jitsi/base:1` -> base),
+    with the Dockerfiles that do: a Dockerfile in a folder of that name builds the base image."""
+    found: dict[str, list[str]] = {}
+    for doc in dockerfiles:
+        for stage in doc.data["stages"]:
+            image = str(stage.get("image") or stage.get("from") or "")
+            if stage.get("base_stage") is not None or not image:
+                continue
+            name = image.split("@", 1)[0].rsplit("/", 1)[-1].split(":", 1)[0].lower()
+            if name and "$" not in name:
+                found.setdefault(name, []).append(doc.path)
+    return found
 
 
 def _built_by_compose(documents: list[Document]) -> dict[str, list[str]]:

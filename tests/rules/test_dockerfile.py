@@ -411,3 +411,17 @@ def test_secret_env_values(line: str, expected: str, tmp_path: Path) -> None:
 def test_given_stage_arg_without_value_then_the_global_default_resolves_user(tmp_path: Path) -> None:
     text = "ARG RUN_AS=0\nFROM alpine:3.20\nARG RUN_AS\nUSER $RUN_AS\n"
     assert _findings(_run("SEC-200", text, tmp_path)) == [(4, "the last USER of the final stage is 0")]
+
+
+def test_a_base_image_other_dockerfiles_build_from_is_not_asked_for_a_healthcheck(tmp_path: Path) -> None:
+    (tmp_path / "base").mkdir()
+    (tmp_path / "web").mkdir()
+    (tmp_path / "base" / "Dockerfile").write_text("FROM debian:12.8-slim\nRUN apt-get update\n")
+    (tmp_path / "web" / "Dockerfile").write_text(
+        "ARG REPO=ghcr.io/example\nFROM ${REPO}/base:1.4\nCMD [\"nginx\", \"-g\", \"daemon off;\"]\n")
+    results = [r for r in run_rule("SEC-201", tmp_path) if r.rule_id == "SEC-201"]
+    by_file = {r.location.file if r.location else r.target: (r.status, r.message) for r in results}
+    base = next(v for k, v in by_file.items() if k.endswith("base/Dockerfile"))
+    web = next(v for k, v in by_file.items() if k.endswith("web/Dockerfile"))
+    assert base[0] == "skip" and "web/Dockerfile builds FROM it" in (base[1] or "")
+    assert web[0] == "fail"
