@@ -49,7 +49,7 @@ def load_judgements(path: Path = HERE / "judgements.tsv") -> dict[Key, tuple[str
     judged = {}
     for row in rows[1:]:
         if row[4] not in VERDICTS:
-            raise SystemExit(f"judgements.tsv: unknown verdict {row[4]!r} in {row[:4]}")
+            raise SystemExit(f"{path.name}: unknown verdict {row[4]!r} in {row[:4]}")
         judged[(row[0], row[1], row[2], row[3])] = (VERDICTS[row[4]], row[5] if len(row) > 5 else "")
     return judged
 
@@ -59,8 +59,10 @@ def main() -> int:
     parser.add_argument("checkouts", type=Path, help="a folder with one checkout per repository (owner+name)")
     parser.add_argument("--dump", action="store_true", help="print every finding not judged yet as a judgements.tsv row")
     parser.add_argument("--markdown", action="store_true", help="print the per-rule precision table")
+    parser.add_argument("--judgements", type=Path, default=HERE / "judgements.tsv",
+                        help="the verdicts to score (judgements-held-out.tsv: the repositories never tuned on)")
     args = parser.parse_args()
-    judged = load_judgements()
+    judged = load_judgements(args.judgements)
     seen: set[Key] = set()
     failing_places: set[tuple[str, str, str]] = set()  # repository, file, line of any failing finding
     per_rule: dict[str, collections.Counter[str]] = collections.defaultdict(collections.Counter)

@@ -221,14 +221,14 @@ def _one_per_line(results: list[Result]) -> list[Result]:
     if len(results) < 2:
         return results
     kept: list[Result] = []
-    first_at: dict[tuple[str | None, int, int | None], Result] = {}
+    first_at: dict[tuple[str | None, int, int | None, str], Result] = {}
     also: dict[int, list[str]] = {}
     for result in results:
         location = result.location
         if result.status != "fail" or location is None or location.line is None:
             kept.append(result)
             continue
-        place = (location.file, location.line, location.column)
+        place = (location.file, location.line, location.column, _SCOPE.sub("", result.message))  # same words, other user
         first = first_at.get(place)
         if first is None:
             first_at[place] = result

@@ -102,7 +102,7 @@ def load(
             for named in env_files_named(candidate, new, known):
                 known.add(named.path)
                 queue.append(named)
-    loaded = _compose_projects(Loaded(documents, problems, files), candidates, options)
+    loaded = _compose_projects(Loaded(documents, problems, files), candidates, options, known)
     return _rendered(loaded, candidates, options)
 
 
@@ -131,7 +131,9 @@ def _rendered(loaded: Loaded, candidates: list[Candidate], options: LoadOptions)
     return Loaded(documents, problems, loaded.files)
 
 
-def _compose_projects(loaded: Loaded, candidates: list[Candidate], options: LoadOptions) -> Loaded:
+def _compose_projects(
+    loaded: Loaded, candidates: list[Candidate], options: LoadOptions, scanned: set[Path] | None = None
+) -> Loaded:
     """Each compose project's files merged into one model (inputs/compose_project.py)."""
     if not any(d.kind == "compose" for d in loaded.documents):
         return loaded
@@ -149,7 +151,7 @@ def _compose_projects(loaded: Loaded, candidates: list[Candidate], options: Load
 
     def variables_for(doc: Document) -> dict[str, str]:
         candidate = by_display.get(doc.path)
-        return _compose_variables(candidate, options, doc.text)[0] if candidate else {}
+        return _compose_variables(candidate, options, doc.text, scanned)[0] if candidate else {}
 
     documents, errors = compose_project.assemble(loaded.documents, open_compose, variables_for, options.readable)
     problems = loaded.problems + [Problem(e.file, "error", e.message, e.line, None, "unparsable") for e in errors]
@@ -408,7 +410,7 @@ def _kubernetes_objects(candidate: Candidate, part: YamlDocument, environment: s
 
 
 def _compose_variables(
-    candidate: Candidate, options: LoadOptions, text: str
+    candidate: Candidate, options: LoadOptions, text: str, scanned: set[Path] | None = None
 ) -> tuple[Variables, list[tuple[str, str]]]:
     """The variables a compose file is interpolated with (inputs/env_select.py), and which file(s) gave them."""
     from checker.inputs import env_select
@@ -416,6 +418,7 @@ def _compose_variables(
 
     variables = Variables()
     used: list[tuple[str, str]] = []
+    judged = {os.path.abspath(p) for p in scanned or ()}  # env files this scan judges as documents of their own
     for choice in env_select.choose(candidate.path, text, options.env_files, options.roots):
         if not choice.path.is_file():
             continue
@@ -430,8 +433,8 @@ def _compose_variables(
             variables.update({entry.key: entry.value for entry in parsed.entries})
         shown = _shown(choice.path, candidate)
         for entry in parsed.entries:  # a later file wins, as for the values
-            if given:
-                variables.origin_of.pop(entry.key, None)  # the user's own file is not scanned: judged here
+            if given or os.path.abspath(choice.path) not in judged:
+                variables.origin_of.pop(entry.key, None)  # a file not judged itself: its values are judged here
             else:
                 variables.origin_of[entry.key] = shown
         used.append((shown, choice.how))

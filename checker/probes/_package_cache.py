@@ -18,7 +18,8 @@ from typing import Any
 MANAGERS = ("apt", "apk", "pip", "npm")
 _SEGMENTS = re.compile(r"&&|\|\||;|\||\n|\(|\)|\bthen\b|\bdo\b|\belse\b")
 _APT_INSTALL = re.compile(r"(?:^|[\s/])apt(?:-get)?\s(?:.*\s)?install(?![\w-])")
-_APT_CLEAN = re.compile(r"\brm\s[^;&|]*/var/lib/apt/lists")
+# `apt-get dist-clean` (apt 2.7.8+, Debian trixie's official images) removes the lists as `rm -rf` does
+_APT_CLEAN = re.compile(r"\brm\s[^;&|]*/var/lib/apt/lists|(?:^|[\s/;&|])apt(?:-get)?\s+(?:-\S+\s+)*dist-clean\b")
 # a cleanup helper script the image ships (jitsi's `apt-cleanup`, `clean-apt`, `cleanup.sh`): its body is
 # in another file, so the RUN is not judged rather than reported
 _CLEANUP_SCRIPT = re.compile(r"(?:^|[\s/;&|])(?:apt-?clean(?:up)?|clean-?apt|[\w-]*cleanup(?:\.sh)?)(?=$|[\s;&|])")

@@ -194,8 +194,8 @@ def _own_workflow(doc: Document, action: str) -> bool:
     """`owner/repo/.github/workflows/build.yml@master` where build.yml sits beside this workflow: the
     repository calling its own reusable workflow, whose branch is as trusted as the caller itself."""
     parts = action.split("/")
-    if len(parts) != 5 or parts[2:4] != [".github", "workflows"]:
-        return False
+    if len(parts) != 5 or parts[2:4] != [".github", "workflows"] or parts[4] == os.path.basename(doc.path):
+        return False  # a workflow never calls itself: a remote one of the same name is another repository's
     return os.path.isfile(os.path.join(os.path.dirname(doc.path), parts[4]))
 
 
