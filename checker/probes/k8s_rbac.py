@@ -2,8 +2,8 @@
 
 `check` picks the question (one rule each):
 
-    wildcard      a rule with `*` in `resources`, or `*` in `verbs` on a built-in API group
-                  (a `*` verb on an operator's own custom resources only is not reported)
+    wildcard      a rule with `*` in `resources` or in `verbs` on a built-in API group (core, apps, rbac ...
+                  or `*`); a wildcard over an operator's own API group only is not reported
     read-secrets  a ClusterRole rule with get, list, watch or `*` on core `secrets`, not narrowed by `resourceNames`
     escalation    a rule naming `escalate` or `bind` on roles / clusterroles, or `impersonate` on users, groups,
                   serviceaccounts, uids or userextras
@@ -39,7 +39,8 @@ TARGETS = ("k8s",)
 
 ROLES = ("Role", "ClusterRole")
 BINDINGS = ("RoleBinding", "ClusterRoleBinding")
-# API groups the API server serves itself: a `*` verb there covers objects the cluster runs on
+# API groups the API server serves itself: a wildcard there covers objects the cluster runs on
+# (metrics.k8s.io, served read-only by metrics-server, and CRD groups are not among them)
 BUILT_IN_GROUPS = frozenset({
     "", "apps", "batch", "extensions", "policy", "autoscaling", "rbac.authorization.k8s.io", "networking.k8s.io",
     "storage.k8s.io", "admissionregistration.k8s.io", "apiextensions.k8s.io", "apiregistration.k8s.io",
@@ -59,7 +60,7 @@ EFFECT = {
     "impersonate": "may act as any of them",
 }
 EXEC_RESOURCES = ("pods/exec", "pods/attach")
-EXEC_VERBS = ("create", "get", "*")  # `get` too: kubectl exec also upgrades a GET to a websocket
+EXEC_VERBS = ("create", "get", "*")  # `get` too: a websocket exec is a GET, enough before Kubernetes 1.35
 BOOTSTRAP_LABEL = "kubernetes.io/bootstrapping"
 
 
@@ -109,14 +110,17 @@ def _in_groups(rule: dict[str, Any], wanted: tuple[str, ...] | frozenset[str]) -
 
 
 def _wildcard(rule: dict[str, Any]) -> tuple[str, str] | None:
-    resources, verbs = _words(rule, "resources"), _words(rule, "verbs")
+    resources, verbs, groups = _words(rule, "resources"), _words(rule, "verbs"), _groups(rule)
+    if not resources or not _in_groups(rule, BUILT_IN_GROUPS):  # an operator's own API group: it owns those objects
+        return None
     if "*" in resources:
         what = "every verb" if "*" in verbs else ", ".join(verbs) or "no verb"
-        groups = _groups(rule)
         where = "every API group" if "*" in groups else "API group " + ", ".join(g or "core" for g in groups)
+        notable = [name for name, group in (("Secrets", ""), ("RBAC", "rbac.authorization.k8s.io")) if "*" in groups or group in groups]
+        secrets = f", {' and '.join(notable)} included" if notable else ""
         return ("verbs" if "*" in verbs else "resources"), \
-            f"resources: * grants {what} on every resource of {where}, Secrets and any added later included"
-    if "*" in verbs and resources and _in_groups(rule, BUILT_IN_GROUPS):
+            f"resources: * grants {what} on every resource of {where}{secrets}, and on any added later"
+    if "*" in verbs:
         return "verbs", f"verbs: * grants every verb, delete and any added later included, on {', '.join(resources)}"
     return None
 
@@ -131,8 +135,8 @@ def _read_secrets(rule: dict[str, Any]) -> tuple[str, str] | None:
 def _escalation(rule: dict[str, Any]) -> tuple[str, str] | None:
     resources, verbs = _words(rule, "resources"), _words(rule, "verbs")
     granted = []
-    for verb in verbs:
-        groups, targets = ESCALATION.get(verb, ((), ()))
+    for verb in (v for v in verbs if v in ESCALATION):  # a `*` verb is SEC-120's
+        groups, targets = ESCALATION[verb]
         hit = [r for r in resources if r in targets or r == "*"]
         if hit and _in_groups(rule, groups):
             granted.append(f"{verb} on {', '.join(hit)} ({EFFECT[verb]})")
@@ -144,7 +148,10 @@ def _pod_exec(rule: dict[str, Any]) -> tuple[str, str] | None:
     verbs = [v for v in _words(rule, "verbs") if v in EXEC_VERBS]
     if not resources or not verbs or not _in_groups(rule, ("",)):
         return None
-    return "verbs", f"{', '.join(verbs)} on {', '.join(resources)}: a shell in any pod it may reach, with that pod's secrets and token"
+    granted = f"{', '.join(verbs)} on {', '.join(resources)}"
+    if verbs == ["get"]:  # Kubernetes 1.35 (AuthorizePodWebsocketUpgradeCreatePermission) asks for create too
+        return "verbs", f"{granted}: a shell in any pod it may reach over a websocket, on clusters before Kubernetes 1.35"
+    return "verbs", f"{granted}: a shell in any pod it may reach, with that pod's secrets and token"
 
 
 JUDGES = {"wildcard": _wildcard, "read-secrets": _read_secrets, "escalation": _escalation, "pod-exec": _pod_exec}
@@ -156,7 +163,7 @@ def _cluster_admin(doc: Document, params: Params) -> Iterator[Observation]:
         return
     subjects = doc.data.get("subjects")
     names = [f"{s.get('kind')} {s.get('name')}" for s in subjects if isinstance(s, dict)] if isinstance(subjects, list) else []
-    scope = "the whole cluster" if doc.data.get("kind") == "ClusterRoleBinding" else "its namespace, Secrets and RBAC included"
+    scope = "the whole cluster" if doc.data.get("kind") == "ClusterRoleBinding" else "its namespace, Secrets and RBAC included,"
     detail = f"grants cluster-admin over {scope} to {', '.join(names) or 'no subject'}"
     message = (params.message or "{object} {detail}").format(object=kubernetes.describe(doc), detail=detail)
     path: Path = ("roleRef", "name")
