@@ -29,6 +29,7 @@ PROBES: dict[str, str] = {
     "k8s-object": "checker.probes.k8s_object",
     "k8s-workload": "checker.probes.k8s_workload",
     "k8s-linux-hardening": "checker.probes.k8s_linux_hardening",
+    "k8s-rbac": "checker.probes.k8s_rbac",
     # kubernetes, cross-object (one result for the whole scan)
     "k8s-relations": "checker.probes.k8s_relations",
     # dockerfile

@@ -1,7 +1,10 @@
 """Service account tokens: one model for the pod rule (SEC-114) and the account rule (SEC-115).
 
-    pod-token      a pod that gets an API token it has not asked for
-    account-token  a ServiceAccount that hands its token to every pod that names it
+    pod-token        a pod that gets an API token it has not asked for
+    account-token    a ServiceAccount that hands its token to every pod that names it
+    default-account  API rights used through the namespace's `default` ServiceAccount, which every pod
+                     that names no account shares: a binding granting `default` a role, or a pod that runs
+                     as `default` and opts in to its token
 
 The model, decided once (issue 14: the two rules contradicted each other):
 
@@ -14,6 +17,11 @@ The model, decided once (issue 14: the two rules contradicted each other):
   the unit, the account is where the fix goes (SEC-115 judges it), so the pod is not reported
   a second time; SEC-114 reports pods whose account is not in scope (`default`, or one
   created elsewhere) and that nothing in the unit binds.
+
+* the **default account** (SEC-125) is judged only where a token is wanted: a binding that grants
+  `default` a role is reported at its subject; a pod running as `default` that sets
+  `automountServiceAccountToken: true` is reported at that line. A pod as `default` that leaves
+  the field unset is SEC-114's (opting out is the whole fix), and one that opts out has no token.
 
 Fails (pod-token):  kind: Deployment, spec.template.spec without automountServiceAccountToken, no account in scope
 Passes:             the same with `automountServiceAccountToken: true`, or its account bound by a RoleBinding
@@ -99,3 +107,24 @@ def check_account_token(objects: Objects, params: Any) -> Iterator[Observation]:
         message = f"{kubernetes.describe(account)} mounts its token into every pod that does not opt out, " \
                   "and nothing in scope binds it to a role"
         yield Observation(written(account, "automountServiceAccountToken"), message, document=account)
+
+
+def check_default_account(objects: Objects, params: Any) -> Iterator[Observation]:
+    bindings, pods = of_kind(objects, *BINDINGS), list(_pods(objects))
+    if not bindings and not pods:
+        yield skip("binding or pod-bearing workload")
+    for binding in bindings:
+        subjects = binding.data.get("subjects")
+        for index, subject in enumerate(subjects if isinstance(subjects, list) else []):
+            if isinstance(subject, dict) and subject.get("kind") == "ServiceAccount" and subject.get("name") == "default":
+                ref = binding.data.get("roleRef")
+                role = f"{ref.get('kind')} {ref.get('name')}" if isinstance(ref, dict) else "a role"
+                where = subject.get("namespace") or namespace(binding)
+                account = f"the default ServiceAccount{f' of {where}' if where else ''}"
+                message = f"{kubernetes.describe(binding)} grants {role} to {account}: every pod there that names no account gets it"
+                yield Observation(written(binding, "subjects", index, "name"), message, document=binding)
+    for doc, path, pod in pods:
+        if account_of(pod) == "default" and pod.get("automountServiceAccountToken") is True:
+            message = f"{kubernetes.describe(doc)} asks for an API token but runs as the default ServiceAccount, " \
+                      "whose rights every pod of the namespace that names no account shares"
+            yield Observation(written(doc, *path, "automountServiceAccountToken"), message, document=doc)

@@ -27,7 +27,8 @@ about. `check` picks the relation:
     ingress-headers     an ingress-nginx Ingress that adds no security header (snippet `more_set_headers`/`add_header`,
                         custom-headers), unless a ConfigMap in the scan holds them for the controller (add-headers)
     pod-token           a pod that gets an API token it does not ask for; account-token: a ServiceAccount that
-                        automounts and is not bound to a role (one model for both: _k8s_tokens.py)
+                        automounts and is not bound to a role; default-account: API rights used through the
+                        `default` ServiceAccount (one model for the three: _k8s_tokens.py)
 
 Selectors: matchLabels and matchExpressions (In, NotIn, Exists, DoesNotExist); a Service's map selector.
 Objects without `metadata.namespace` may be applied to any namespace, so they relate to every namespace.
@@ -65,6 +66,7 @@ class Params:
     check: Literal[
         "replicas", "hpa-min-replicas", "hpa-requests", "pdb", "readiness", "network-policy", "database-service",
         "ingress-tls", "ingress-rate-limit", "ingress-cors", "ingress-headers", "pod-token", "account-token",
+        "default-account",
     ]
     min_replicas: int = 2
     database_ports: list[int] = field(default_factory=lambda: list(_k8s.DATABASE_PORTS))  # decide alone, at low confidence
@@ -259,4 +261,5 @@ CHECKS: dict[str, Callable[[Objects, Params], Iterator[Observation]]] = {
     "ingress-headers": network.check_ingress_headers,
     "pod-token": tokens.check_pod_token,
     "account-token": tokens.check_account_token,
+    "default-account": tokens.check_default_account,
 }
