@@ -42,6 +42,8 @@ PROBES: dict[str, str] = {
     # monitoring and backups
     "monitoring-coverage": "checker.probes.monitoring_coverage",
     "backup-coverage": "checker.probes.backup_coverage",
+    # products: Grafana's login, admin and debug endpoints, plain HTTP
+    "grafana-auth": "checker.probes.grafana_auth",
     "github-workflow": "checker.probes.workflow",
     "tls": "checker.probes.tls",
     # live databases (read-only)
