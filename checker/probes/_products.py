@@ -24,8 +24,10 @@ setting value for a debugger or profiler told to listen beyond loopback.
 ('Java debugger (JDWP)', 5005)
 >>> debug_listener("python -m debugpy --listen 0.0.0.0:5678 app.py"), debug_listener("node --inspect server.js")
 (('Python debugger (debugpy)', 5678), None)
->>> debug_listener("./api --pprof-addr=:6060")
-('Go pprof', 6060)
+>>> debug_listener("./api --pprof-addr=:6060"), debug_listener("nodemon --inspect=0.0.0.0 server.js")
+(('Go pprof', 6060), ('Node.js inspector', 9229))
+>>> debug_listener("node --inspect=127.0.0.1:9229 a.js"), debug_listener("java -agentlib:jdwp=server=y,address=localhost:5005")
+(None, None)
 """
 from __future__ import annotations
 
@@ -78,28 +80,31 @@ def identify(images: Iterable[str] = (), command: str = "") -> Product | None:
     return None
 
 
-# debuggers and profilers: (what, regex with groups host and port, default port)
-_DEBUG: tuple[tuple[str, re.Pattern[str], int], ...] = (
-    ("Node.js inspector", re.compile(r"--inspect(?:-brk|-wait)?=(?:(?P<host>[\w.\-\[\]:*]+):)?(?P<port>\d+)"), 9229),
-    ("Java debugger (JDWP)", re.compile(r"jdwp=[^\s\"']*address=(?:(?P<host>[\w.\-\[\]:*]+):)?(?P<port>\d+)"), 5005),
-    ("Python debugger (debugpy)", re.compile(r"debugpy\b[^\n]*?--listen\s+(?:(?P<host>[\w.\-\[\]:*]+):)?(?P<port>\d+)"), 5678),
-    ("Go pprof", re.compile(r"(?:pprof[\w.\-]*(?:addr|address|listen|port|bind)\w*|-http)[=\s]+[\"']?"
-                            r"(?P<host>[\w.\-\[\]:*]*):(?P<port>\d+)", re.IGNORECASE), 6060),
+# debuggers and profilers: what, a regex whose group `addr` is `host:port`, `port` or `host`, the default port,
+# and whether a bare port binds loopback (Node's inspector and debugpy) or every interface (JDWP, Go)
+_DEBUG: tuple[tuple[str, re.Pattern[str], int, bool], ...] = (
+    ("Node.js inspector", re.compile(r"--inspect(?:-brk|-wait)?=(?P<addr>[^\s\"',]+)"), 9229, True),
+    ("Java debugger (JDWP)", re.compile(r"jdwp=[^\s\"']*address=(?P<addr>[^\s\"',]+)"), 5005, False),
+    ("Python debugger (debugpy)", re.compile(r"debugpy\b[^\n]*?--listen\s+(?P<addr>[^\s\"',]+)"), 5678, True),
+    ("Go pprof", re.compile(r"(?:pprof[\w.\-]*(?:addr|address|listen|port|bind)\w*|-http)[=\s]+[\"']?(?P<addr>[\w.\-\[\]*]*:\d+)",
+                            re.IGNORECASE), 6060, False),
 )
 
 
 def debug_listener(command: str) -> tuple[str, int] | None:
     """(what, port) of a debugger or profiler the command line opens beyond loopback, else None.
 
-    A listener without a host binds where the runtime defaults: Node's inspector and debugpy default to
-    127.0.0.1 (so `--inspect=9229` is loopback), JDWP's `address=5005` and Go's `:6060` to every interface.
+    A listener without a host binds where the runtime defaults: Node's inspector and debugpy to
+    127.0.0.1 (so `--inspect=9229` is loopback), JDWP's `address=5005` and Go's `:6060` to every
+    interface; `--inspect=0.0.0.0` without a port is 9229.
     """
-    for what, pattern, _default in _DEBUG:
+    for what, pattern, default, bare_is_loopback in _DEBUG:
         for found in pattern.finditer(command or ""):
-            host = (found.group("host") or "").strip("[]")
-            if host in LOOPBACK or host == "::1":
+            address = found.group("addr")
+            host, _, port = address.rpartition(":") if ":" in address else (
+                ("", "", address) if address.isdigit() else (address, "", str(default)))
+            host = host.strip("[]")
+            if host in LOOPBACK or (not host and bare_is_loopback) or not port.isdigit():
                 continue
-            if not host and what in ("Node.js inspector", "Python debugger (debugpy)"):
-                continue
-            return what, int(found.group("port"))
+            return what, int(port)
     return None

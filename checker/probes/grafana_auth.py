@@ -31,7 +31,7 @@ from checker.inputs.paths import Path
 from checker.models import STRICT
 from checker.probes._ops import TRUE_WORDS
 from checker.probes._products import identify
-from checker.probes._workloads import Workload, in_scope, workloads
+from checker.probes._workloads import Workload, in_environments, in_scope, workloads
 from checker.probes.base import Context, Observation
 
 NAME = "grafana-auth"
@@ -59,7 +59,7 @@ def check(doc: Document, params: Params, context: Context) -> Iterator[Observati
     documents = in_scope(doc, context.environments)
     inis = [d for d in documents if d.kind == "grafana-ini"]
     env_docs = [d for d in documents if d.kind == "env"]
-    grafanas = [w for w in workloads(documents) if _is_grafana(w) and _in_environments(w, context)]
+    grafanas = [w for w in workloads(documents) if _is_grafana(w) and in_environments(w.doc, w.path, context.environments)]
     if not grafanas and not inis:
         yield Observation((), "no Grafana in scope", status="skip")
         return
@@ -116,13 +116,6 @@ def _anonymous(get: Lookup, workload: Workload | None, params: Params, env_docs:
 def _is_grafana(workload: Workload) -> bool:
     found = identify(workload.images, workload.command)
     return found is not None and found.name == "grafana"
-
-
-def _in_environments(workload: Workload, context: Context) -> bool:
-    """A service a development overlay adds (`docker-compose.dev.yml`) is judged in that overlay's environment."""
-    of: dict[str, str] = workload.doc.meta.get("environment_of") or {}
-    environment = of.get(workload.doc.source(workload.path), workload.doc.environment)
-    return context.environments is None or environment in context.environments
 
 
 def _config_from_outside(workload: Workload, env_docs: list[Document]) -> bool:

@@ -104,3 +104,98 @@ def test_anonymous_viewer_is_the_low_rule_and_the_default_role(tmp_path: Path) -
 def test_an_ini_that_is_not_grafanas_is_not_read(tmp_path: Path) -> None:
     _write(tmp_path, {"php.ini": "[PHP]\nadmin_password = admin\n[security]\nlimit = 1\n"})
     assert _scan(tmp_path, "SEC-080") == [("SEC-080", "skip", None, None)]
+
+
+# --- SEC-082 / SEC-083 / SEC-084: exposed endpoints -----------------------------------------------
+
+
+def test_envoy_admin_is_found_through_its_bootstrap_port(tmp_path: Path) -> None:
+    _write(tmp_path, {"compose.yaml": "services:\n  edge:\n    image: envoyproxy/envoy:v1.31.2\n    ports:\n"
+                      "      - '10000:10000'\n      - '8001:8001'\n",
+                      "envoy.yaml": "admin:\n  address:\n    socket_address: {address: 0.0.0.0, port_value: 8001}\n"
+                      "static_resources: {listeners: []}\n"})
+    assert _scan(tmp_path, "SEC-082") == [("SEC-082", "fail", "compose.yaml", 6)]
+
+
+def test_an_envoy_bootstrap_alone_fails_at_its_address_one_step_lower(tmp_path: Path) -> None:
+    _write(tmp_path, {"envoy.yaml": "static_resources: {listeners: []}\nadmin:\n  address:\n"
+                      "    socket_address:\n      address: 0.0.0.0\n      port_value: 9901\n"})
+    report = scan_paths([str(tmp_path)], select=["SEC-082"], today=TODAY)
+    (result,) = [r for r in report.results if r.rule_id == "SEC-082"]
+    assert (result.status, result.location.line, result.severity) == ("fail", 5, "medium")
+
+
+def test_traefik_1_serves_its_dashboard_with_api_alone(tmp_path: Path) -> None:
+    service = "services:\n  traefik:\n    image: traefik:{tag}\n    command: [--api, --docker]\n    ports:\n      - '8080:8080'\n"
+    _write(tmp_path, {"compose.yaml": service.format(tag="v1.7.12-alpine")})
+    assert _scan(tmp_path, "SEC-082") == [("SEC-082", "fail", "compose.yaml", 6)]
+    _write(tmp_path, {"compose.yaml": service.format(tag="v3.1.4")})  # Traefik 3 needs api.insecure for that
+    assert _scan(tmp_path, "SEC-082") == [("SEC-082", "pass", None, None)]
+
+
+def test_a_nodeport_service_exposes_prometheus_through_a_named_port(tmp_path: Path) -> None:
+    _write(tmp_path, {"prometheus.yaml": """apiVersion: apps/v1
+kind: Deployment
+metadata: {name: prometheus, namespace: monitoring}
+spec:
+  selector: {matchLabels: {app: prometheus}}
+  template:
+    metadata: {labels: {app: prometheus}}
+    spec:
+      containers:
+        - {name: prometheus, image: quay.io/prometheus/prometheus:v2.53.0, ports: [{name: web, containerPort: 9090}]}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: prometheus, namespace: monitoring}
+spec:
+  type: NodePort
+  selector: {app: prometheus}
+  ports:
+    - {port: 80, targetPort: web, nodePort: 30090}
+"""})
+    report = scan_paths([str(tmp_path)], select=["SEC-082"], today=TODAY)
+    (result,) = [r for r in report.results if r.rule_id == "SEC-082"]
+    assert (result.status, result.location.line) == ("fail", 19)
+    assert "Service/prometheus in monitoring (type NodePort)" in (result.message or "")
+
+
+def test_a_port_a_development_overlay_publishes_is_not_judged(tmp_path: Path) -> None:
+    _write(tmp_path, {"docker-compose.yml": "services:\n  prometheus:\n    image: prom/prometheus:v2.53.0\n",
+                      "docker-compose.dev.yml": "services:\n  prometheus:\n    ports: ['9090:9090']\n"})
+    assert [s for _, s, _, _ in _scan(tmp_path, "SEC-082")] == ["pass"]
+
+
+@pytest.mark.parametrize("command, ports, status", [
+    ("nodemon --inspect=0.0.0.0 server.js", "['9229:9229']", "fail"),  # the inspector's default port
+    ("nodemon --inspect=0.0.0.0 server.js", "['127.0.0.1:9229:9229']", "pass"),
+    ("node --inspect server.js", "['9229:9229']", "pass"),  # bound to 127.0.0.1 inside the container: unreachable
+    ("python -m debugpy --listen 0.0.0.0:5678 app.py", "['5678:5678']", "fail"),
+    ("./api --pprof-addr=:6060", "['6060:6060']", "fail"),
+    ("./api --pprof-addr=:6060", "[]", "pass"),
+])
+def test_debuggers(tmp_path: Path, command: str, ports: str, status: str) -> None:
+    text = f"services:\n  api:\n    image: ghcr.io/x/api:1.2.3\n    command: {command}\n    ports: {ports}\n"
+    assert [r.status for r in run_snippet("SEC-083", text, "compose", tmp_path)] == [status]
+
+
+def test_plain_http_on_an_insecure_dashboard_is_said_once_by_sec_082(tmp_path: Path) -> None:
+    _write(tmp_path, {"compose.yaml": "services:\n  traefik:\n    image: traefik:v3.1.4\n"
+                      "    command: [--api.insecure=true]\n    ports:\n      - '80:80'\n      - '8080:8080'\n"})
+    assert _scan(tmp_path, "SEC-082", "SEC-084") == [
+        ("SEC-082", "fail", "compose.yaml", 7), ("SEC-084", "fail", "compose.yaml", 6), ("SEC-084", "skip", "compose.yaml", 7)]
+
+
+def test_plain_http_passes_with_an_nginx_config_that_listens_with_ssl(tmp_path: Path) -> None:
+    _write(tmp_path, {"compose.yaml": "services:\n  web:\n    image: nginx:1.27.3\n    ports: ['80:80']\n",
+                      "nginx.conf": "events {}\nhttp {\n  server {\n    listen 80;\n    listen 443 ssl;\n  }\n}\n"})
+    assert _scan(tmp_path, "SEC-084") == [("SEC-084", "pass", None, None)]
+    (tmp_path / "nginx.conf").write_text("events {}\nhttp {\n  server {\n    listen 80;\n  }\n}\n")
+    assert _scan(tmp_path, "SEC-084") == [("SEC-084", "fail", "compose.yaml", 4)]
+
+
+def test_a_loadbalancer_with_a_certificate_annotation_passes(tmp_path: Path) -> None:
+    _write(tmp_path, {"svc.yaml": "apiVersion: v1\nkind: Service\nmetadata:\n  name: web\n  annotations:\n"
+                      "    service.beta.kubernetes.io/aws-load-balancer-ssl-cert: arn:aws:acm:eu-west-1:1:certificate/x\n"
+                      "spec:\n  type: LoadBalancer\n  selector: {app: web}\n  ports: [{port: 80, targetPort: 8080}]\n"})
+    assert _scan(tmp_path, "SEC-084") == [("SEC-084", "pass", None, None)]
