@@ -32,6 +32,7 @@ Passes:                services: {prometheus: {image: "prom/prometheus:v2.53.0",
 """
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass, field
 from typing import Any, Iterator, Literal, NamedTuple
@@ -58,7 +59,7 @@ LB_CERTIFICATES = ("service.beta.kubernetes.io/aws-load-balancer-ssl-cert", "ser
                    "service.beta.kubernetes.io/oci-load-balancer-ssl-ports", "service.kubernetes.io/ibm-load-balancer-cloud-provider-enable-features")
 _LISTEN = {"prometheus": "--web.listen-address", "alertmanager": "--web.listen-address", "traefik": "--entrypoints.traefik.address"}
 _WHAT = {"prometheus": "the Prometheus UI and API", "alertmanager": "the Alertmanager UI and API",
-         "consul": "the Consul HTTP API and UI", "traefik": "the Traefik dashboard and API (api.insecure)",
+         "consul": "the Consul HTTP API and UI", "traefik": "the Traefik dashboard and API, served without authentication",
          "envoy": "the Envoy admin interface"}
 _SSL_LISTEN = re.compile(r"^\s*listen\s[^;#]*\b(ssl|quic)\b", re.MULTILINE)
 
@@ -88,8 +89,12 @@ def check(doc: Document, params: Params, context: Context) -> Iterator[Observati
         yield from _plain_http(documents, apps, services, params, context)
         return
     bootstraps = [d for d in documents if d.kind == "yaml" and _envoy_admin(d) is not None]
+    envoys: set[str] = set()  # folders with an Envoy workload: their bootstraps are judged through it
     for app in apps:
-        ports = _admin_ports(app, bootstraps) if params.check == "admin" else _debug_ports(app)
+        product = _product(app)
+        if product is not None and product.name == "envoy":
+            envoys.add(os.path.dirname(app.doc.path))
+        ports = _admin_ports(app, product, _near(app.doc, bootstraps)) if params.check == "admin" else _debug_ports(app)
         if not ports:
             continue
         for seen in _exposures(app, services, context):
@@ -97,41 +102,60 @@ def check(doc: Document, params: Params, context: Context) -> Iterator[Observati
                 what, confidence = ports[seen.container_port]
                 yield Observation(seen.path, f"{app.label()}: {what} (port {seen.container_port}) is {seen.how}",
                                   document=seen.document, confidence=confidence)
-    if params.check == "admin" and not any(_product(a) == "envoy" for a in apps):
-        for bootstrap in bootstraps:
-            found = _envoy_admin(bootstrap)
-            if found and found[0] not in LOOPBACK:
-                yield Observation(found[2], f"the Envoy admin interface listens on {found[0]}:{found[1]}, beyond loopback",
-                                  document=bootstrap, confidence="low")
+    if params.check != "admin":
+        return
+    for bootstrap in bootstraps:
+        found = _envoy_admin(bootstrap)
+        if found and found[0] not in LOOPBACK and not any(_inside(bootstrap.path, folder) for folder in envoys):
+            yield Observation(found[2], f"the Envoy admin interface listens on {found[0]}:{found[1]}, beyond loopback",
+                              document=bootstrap, confidence="low")
 
 
-def _product(app: Workload) -> str | None:
+def _inside(path: str, folder: str) -> bool:
+    return not folder or path.startswith(folder.rstrip("/") + "/")
+
+
+def _near(doc: Document, bootstraps: list[Document]) -> list[Document]:
+    """The bootstrap files of a compose project or manifest: in its folder or below."""
+    folder = os.path.dirname(doc.path)
+    return [b for b in bootstraps if _inside(b.path, folder)]
+
+
+def _product(app: Workload) -> Product | None:
+    """What the workload runs; a compose service built here is told by the folder of its Dockerfile
+    (`build: {dockerfile: ../shared/envoy/Dockerfile}`) or its build context, when no image names it."""
     found = identify(app.images, app.command)
-    return found.name if found else None
+    build = app.spec.get("build") if app.source == "compose" else None
+    if found is None and build:
+        parts = [build] if isinstance(build, str) else [str(build.get(k) or "") for k in ("context", "dockerfile")]
+        names = [part for text in parts for part in re.split(r"[/\\]", text) if part not in ("", ".", "..", "Dockerfile")]
+        found = identify([names[-1]] if names else [], "")
+        if found is None and isinstance(build, dict):
+            found = identify([n for n in names], "")
+    return found
 
 
-def _admin_ports(app: Workload, bootstraps: list[Document]) -> dict[int, tuple[str, Literal["high", "low"]]]:
-    product: Product | None = identify(app.images, app.command)
+def _admin_ports(app: Workload, product: Product | None, bootstraps: list[Document]) -> dict[int, tuple[str, Literal["high", "low"]]]:
     if product is None or product.name not in _WHAT:
         return {}
     command, values = app.command, " ".join(s.value for s in app.settings)
-    port, confidence = product.admin_ports[0], True
+    port = product.admin_ports[0]
     if product.name in ("prometheus", "alertmanager") and "--web.config.file" in command:
         return {}
     if product.name == "consul" and re.search(r"\bacl\b", f"{command} {values}", re.IGNORECASE):
         return {}
     if product.name == "traefik" and not _traefik_insecure(app):
         return {}
-    if product.name == "envoy":
+    if product.name == "envoy":  # the admin ports of the bootstraps beside it, else Envoy's usual 9901, a guess
         found = [a for a in (_envoy_admin(b) for b in bootstraps) if a is not None]
-        if found and all(a[0] in LOOPBACK for a in found):
-            return {}
-        port, confidence = (found[0][1], True) if found else (port, False)
+        if found:
+            return {a[1]: (_WHAT["envoy"], "high") for a in found if a[0] not in LOOPBACK}
+        return {port: (_WHAT["envoy"], "low")}
     listen = _LISTEN.get(product.name)
     given = re.search(rf"{re.escape(listen)}[=\s]+[\"']?[^\s:\"']*:(\d+)", command) if listen else None
     if given:
         port = int(given.group(1))
-    return {port: (_WHAT[product.name], "high" if confidence else "low")}
+    return {port: (_WHAT[product.name], "high")}
 
 
 def _traefik_insecure(app: Workload) -> bool:
