@@ -24,6 +24,9 @@ if TYPE_CHECKING:
     from checker.inputs.k8s_live import ClusterOptions
 
 
+from checker.inputs import skaffold
+
+
 def scan_paths(
     paths: Sequence[str],
     *,
@@ -68,6 +71,8 @@ def scan_paths(
         selected = [rule for rule in selected if "project" not in rule.targets]
     candidates = list(discover(list(paths), list(exclude)))
     options = LoadOptions(env, tuple(env_files), tuple(p for p in paths if p != "-"))
+    if any(c.path.name in skaffold.FILE_NAMES for c in candidates):
+        options = options._replace(built_images=skaffold.built_images(candidates, options))
     judged = None
     from checker.engine import parallel
 

@@ -59,8 +59,29 @@ def known_weak_values() -> frozenset[str]:
     return frozenset(line.strip().lower() for line in text.splitlines() if line.strip() and not line.startswith("#"))
 
 
-def is_placeholder(value: str) -> bool:
-    return PLACEHOLDER.search(value.strip()) is not None
+def is_placeholder(value: str, key: str = "") -> bool:
+    """Template text left in a value: `<replace-me>`, `your_token_here`, or the key's own name as its value
+    (`GOOGLE_API_KEY=GOOGLE_API_KEY_VAL`, `REGION: REGION_VALUE`), which a deploy script replaces.
+
+    >>> is_placeholder("GOOGLE_API_KEY_VAL", "GOOGLE_API_KEY"), is_placeholder("eu-west-1", "REGION")
+    (True, False)
+    """
+    text = value.strip()
+    return PLACEHOLDER.search(text) is not None or bool(key) and echoes_key(text, key)
+
+
+_ECHO_AFFIXES = ("", "_VAL", "_VALUE", "_HERE", "_PLACEHOLDER", "_TBD", "_TODO")
+
+
+def echoes_key(value: str, key: str) -> bool:
+    """The value is the key's name, with at most a placeholder affix (`_VAL`, `YOUR_`, `<...>`)."""
+    text = value.strip().strip("<>{}[]'\"").upper().replace("-", "_")
+    name = key.upper()
+    if len(name) < 3 or not text:
+        return False
+    if text.startswith("YOUR_"):
+        text = text[5:]
+    return any(text == name + affix for affix in _ECHO_AFFIXES)
 
 
 # Values that are not secrets whatever the key: switches (`FORCE_HTTPS=disabled`, `SMTP_AUTH=none`),

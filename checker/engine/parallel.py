@@ -20,6 +20,7 @@ import os
 from datetime import date
 from typing import NamedTuple
 
+from checker.engine.collect import document_secrets
 from checker.engine.rules import Rule
 from checker.engine.run import judge
 from checker.inputs.discover import Candidate
@@ -131,6 +132,7 @@ def _load_and_judge(batch: list[Candidate]) -> _Batch:
         mine = [d for d in loaded.documents if d.path == candidate.display]
         named.extend(env_files_named(candidate, mine, set()))
     for doc in loaded.documents:
+        document_secrets(doc)  # found here, on this core, and cached in the document: the parent's masking reads it
         _travel_light(doc)
     return _Batch(loaded, judged, named)
 

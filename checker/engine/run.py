@@ -6,6 +6,8 @@ inline suppressions, masking, severity and the summary.
 """
 from __future__ import annotations
 
+import re
+
 import sys
 import traceback
 from collections import Counter
@@ -206,8 +208,41 @@ def judge(rule: Rule, documents: list[Document], today: date, options: dict[str,
         if not observations:
             location = _pass_location(doc)
             results.append(_result(rule, "pass", doc.path, location=location))
-        results.extend(_from_observation(rule, doc, o) for o in observations)
+        results.extend(_one_per_line([_from_observation(rule, doc, o) for o in observations]))
     return results
+
+
+_SCOPE = re.compile(r"\(((?:service|container|init container|ConfigMap|Secret|stage) [^()]*)\)")
+
+
+def _one_per_line(results: list[Result]) -> list[Result]:
+    """One finding per rule and source line: a value written once and used many times (a YAML anchor
+    merged into 20 services, `x-defaults`) is one thing to fix, said once, naming where it is used."""
+    if len(results) < 2:
+        return results
+    kept: list[Result] = []
+    first_at: dict[tuple[str | None, int, int | None], Result] = {}
+    also: dict[int, list[str]] = {}
+    for result in results:
+        location = result.location
+        if result.status != "fail" or location is None or location.line is None:
+            kept.append(result)
+            continue
+        place = (location.file, location.line, location.column)
+        first = first_at.get(place)
+        if first is None:
+            first_at[place] = result
+            kept.append(result)
+            continue
+        scope = _SCOPE.search(result.message)
+        also.setdefault(id(first), []).append(scope.group(1) if scope else (location.object or "another use"))
+    for result in kept:
+        others = also.get(id(result))
+        if others:
+            shown = ", ".join(others[:5]) + (f" and {len(others) - 5} more" if len(others) > 5 else "")
+            result.message = f"{result.message}; the same line is used by {len(others)} more: {shown}"
+            result.evidence = {**result.evidence, "also_used_by": len(others)}
+    return kept
 
 
 def _in_their_environment(rule: Rule, doc: Document, observations: list[Observation]) -> list[Observation]:

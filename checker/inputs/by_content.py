@@ -21,6 +21,23 @@ def json_manifest(text: str) -> bool:
     return head in ("{", "[") and '"apiVersion"' in text and '"kind"' in text
 
 
+_INI_SECTION = re.compile(r"^\[[^\]\n]+\]\s*$")
+
+
+def ini_file(text: str) -> bool:
+    r"""True when the first line that says anything is an INI `[section]` header (supervisor `[program:x]`,
+    php-fpm `[www]`, systemd), which no nginx file starts with.
+
+    >>> ini_file("; managed\n[program:saslauthd]\ncommand=/usr/sbin/saslauthd\n"), ini_file("gzip on;\n")
+    (True, False)
+    """
+    for raw in text.splitlines():
+        line = raw.strip()
+        if line and not line.startswith(("#", ";")):
+            return _INI_SECTION.match(line) is not None
+    return False
+
+
 def nginx_config(text: str) -> bool:
     depth = 0
     for raw in text.splitlines():

@@ -293,18 +293,28 @@ def _project_document(base: Document, files: list[Document], merge: Merge) -> Do
     return doc
 
 
+_PASSED_THROUGH = re.compile(r"\$\{?([A-Za-z_][A-Za-z0-9_]*)\}?$")
+
+
 def _resolve_bare_entries(doc: Document, variables: Mapping[str, str]) -> None:
     """`environment: [NAME]` takes NAME's value from the variables Compose reads; unknown stays unknown."""
     if not variables:
         return
     services = doc.data.get("services") if isinstance(doc.data, dict) else None
+    origin_of: Mapping[str, str] = getattr(variables, "origin_of", {})
     for index, setting in enumerate(doc.settings):
+        if setting.key in origin_of and setting.resolved and setting.value == variables.get(setting.key):
+            written = _PASSED_THROUGH.match(setting.raw.strip())
+            if written and written[1] == setting.key:  # `KEY: ${KEY}`: the env file's value, unchanged
+                doc.settings[index] = setting._replace(origin=origin_of[setting.key])
+            continue
         if setting.resolved or setting.raw or setting.key not in variables or len(setting.path) != 4:
             continue
         value = variables[setting.key]
         if isinstance(value, Unknown):  # a template's key: set where the scan cannot see
             continue
-        doc.settings[index] = Setting(setting.key, value, setting.raw, setting.path, True, setting.scope)
+        doc.settings[index] = Setting(setting.key, value, setting.raw, setting.path, True, setting.scope,
+                                      origin_of.get(setting.key, ""))
         service = services.get(setting.path[1]) if isinstance(services, dict) else None
         environment = service.get("environment") if isinstance(service, dict) else None
         if isinstance(environment, dict):

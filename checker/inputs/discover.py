@@ -23,6 +23,11 @@ SKIP_DIRS = {
     "site-packages", ".terraform", ".idea", ".vscode",
 }
 
+# `.env.patch` is a diff, `.env.ts` code, `.env.md` docs: named after env files, but none of them is one
+_NOT_ENV_SUFFIXES = (
+    ".patch", ".diff", ".rej", ".orig", ".md", ".rst", ".html", ".js", ".mjs", ".cjs", ".ts", ".py", ".go", ".rb",
+    ".json", ".yaml", ".yml", ".toml", ".lock", ".swp", ".png", ".svg",
+)
 _ENV_NAME = re.compile(r"^(\.env(\..+)?|.+\.env|env\.(example|sample|template|dist|local|prod|production|dev|staging))$")
 _COMPOSE_NAME = re.compile(r"^(docker-)?compose([.-].*)?\.ya?ml$")
 _YAML_NAME = re.compile(r".+\.ya?ml$")
@@ -42,7 +47,7 @@ class Candidate(NamedTuple):
 
 def classify(path: Path) -> str | None:
     name = path.name
-    if _ENV_NAME.match(name):
+    if _ENV_NAME.match(name) and not name.lower().endswith(_NOT_ENV_SUFFIXES):
         return "env"
     if _COMPOSE_NAME.match(name):
         return "compose"

@@ -28,6 +28,9 @@ class Setting(NamedTuple):
     path: Path  # where it sits in its document
     resolved: bool  # False when the value came from an unset ${VAR}
     scope: str = ""  # where inside the file: "service web", "container app", "ConfigMap settings"
+    # the scanned env file the value was passed through from (`environment: [KEY]`, `KEY: ${KEY}`): the
+    # value is written, and judged, there; rules about secret values say nothing more about it here
+    origin: str = ""
 
 
 class Duplicate(NamedTuple):

@@ -25,6 +25,10 @@ _WORDS = {
 _FOLDER_WORDS = {"production", "prod", "prd", "staging", "stage", "stg", "preprod", "development", "dev"}
 
 
+# folders that hold test harnesses at any depth: their compose files and nginx configs serve a test run
+_HARNESS = re.compile(r"_*(integration|e2e|end-to-end|smoke|acceptance)[-_]?tests?|e2e|testdata|test[-_]?fixtures|__tests__")
+
+
 def infer(path: str) -> str | None:
     """From the file name, else its own folder's name (not higher); a `test/` or `tests/` folder is development."""
     pure = PurePath(path)
@@ -33,6 +37,10 @@ def infer(path: str) -> str | None:
             if word in allowed:
                 return _WORDS[word]
     if pure.parent.name.lower() in ("test", "tests"):  # a test harness (kong-build-tools/test/): not a deployment
+        return "development"
+    if not pure.is_absolute() and len(pure.parts) > 1 and pure.parts[0].lower() in ("test", "tests", "testing"):
+        return "development"  # the repository's own test folder (docker-mailserver test/config/oauth2/compose.yaml)
+    if any(_HARNESS.fullmatch(part.lower()) for part in pure.parts[:-1]):  # sentry's _integration-test/, e2e/
         return "development"
     return None
 

@@ -47,6 +47,7 @@ class LoadOptions(NamedTuple):
     env_files: tuple[str, ...] = ()  # --env-file, for compose interpolation
     roots: tuple[str, ...] = ()  # the scanned paths: every file read lies inside them (inputs/containment.py)
     readable: tuple[str, ...] = ()  # filled in by load(): the real folders those paths let it read
+    built_images: frozenset[str] = frozenset()  # images a build tool in the tree tags at deploy (inputs/skaffold.py)
 
 
 class Loaded(NamedTuple):
@@ -91,6 +92,10 @@ def load(
         except _NotRead:  # a .json or .conf file that is neither a manifest nor nginx: passed over
             files.pop()
             continue
+        if options.built_images:
+            for doc in new:
+                if doc.kind == "k8s":
+                    doc.meta["built_images"] = options.built_images
         documents.extend(new)
         problems.extend(_wrong_types(candidate.display, new))
         if follow_env_files:
@@ -118,6 +123,8 @@ def _rendered(loaded: Loaded, candidates: list[Candidate], options: LoadOptions)
                                           reason="unparsable" if p.status == "error" else None) for p in found + charts]
     seen = {(p.file, p.line, p.message.split(": ", 1)[-1]) for p in problems}
     for doc in documents:
+        if doc.kind == "k8s" and options.built_images:
+            doc.meta["built_images"] = options.built_images
         if doc.kind == "k8s" and doc.meta.get("unit", "").startswith(("kustomize:", "helm:")) and "wrong_types" not in doc.meta:
             doc.meta["wrong_types"] = _repaired(doc.path, doc.data, doc.positions)[1]  # built output is checked too
             problems += [p for p in _wrong_types(doc.path, [doc]) if (p.file, p.line, p.message.split(": ", 1)[-1]) not in seen]
@@ -295,6 +302,11 @@ READS_MORE_FILES = {"nginx"}  # its parse() also takes `roots`: the includes it 
 def _parse(candidate: Candidate, text: str, options: LoadOptions) -> list[Document]:
     if candidate.kind in ("json?", "conf?", "ini?"):
         candidate = _by_content(candidate, text)
+    elif candidate.kind == "nginx" and not candidate.explicit and candidate.path.name != "nginx.conf":
+        from checker.inputs import by_content
+
+        if by_content.ini_file(text):  # supervisor's, php-fpm's conf.d/*.conf: another program's folder of the same name
+            raise _NotRead()
     environment = _environment(candidate.display, options)
     if candidate.kind in PARSERS:
         module = importlib.import_module(PARSERS[candidate.kind])
@@ -400,12 +412,12 @@ def _kubernetes_objects(candidate: Candidate, part: YamlDocument, environment: s
 
 def _compose_variables(
     candidate: Candidate, options: LoadOptions, text: str
-) -> tuple[dict[str, str], list[tuple[str, str]]]:
+) -> tuple[Variables, list[tuple[str, str]]]:
     """The variables a compose file is interpolated with (inputs/env_select.py), and which file(s) gave them."""
     from checker.inputs import env_select
     from checker.inputs.interpolate import UNKNOWN
 
-    variables: dict[str, str] = {}
+    variables = Variables()
     used: list[tuple[str, str]] = []
     for choice in env_select.choose(candidate.path, text, options.env_files, options.roots):
         if not choice.path.is_file():
@@ -419,8 +431,22 @@ def _compose_variables(
             variables.update({e.key: UNKNOWN if env_select.placeholder(e.value) else e.value for e in parsed.entries})
         else:
             variables.update({entry.key: entry.value for entry in parsed.entries})
-        used.append((_shown(choice.path, candidate), choice.how))
+        shown = _shown(choice.path, candidate)
+        for entry in parsed.entries:  # a later file wins, as for the values
+            if given:
+                variables.origin_of.pop(entry.key, None)  # the user's own file is not scanned: judged here
+            else:
+                variables.origin_of[entry.key] = shown
+        used.append((shown, choice.how))
     return variables, used
+
+
+class Variables(dict[str, str]):
+    """A compose file's variables, and for those an env file in the scanned tree gave, that file."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.origin_of: dict[str, str] = {}
 
 
 def _shown(path: Path, candidate: Candidate) -> str:

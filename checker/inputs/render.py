@@ -90,6 +90,10 @@ def render(documents: list[Document], displays: Mapping[str, Path], roots: tuple
         if doc.kind == "k8s" and doc.path in real_of:
             by_real.setdefault(real_of[doc.path], []).append(doc)
     for display, graph in tops:
+        if is_component(graph):
+            problems.append(Problem(display, "skip", "a kustomize Component that no scanned kustomization lists under "
+                                                     "`components:`: not built alone; its files are judged as written"))
+            continue
         if graph.refused:
             problems.append(Problem(display, "skip", f"kustomization not built ({'; '.join(graph.refused[:3])}): "
                                                      "its files are judged as written"))
@@ -122,6 +126,8 @@ def built_candidates(displays: Mapping[str, Path], roots: tuple[str, ...]) -> se
     """The files (as displayed) a build reads, and each Chart.yaml: `--jobs` loads them in the parent, which builds."""
     reads: set[str] = set()
     for _, graph in _top_kustomizations(displays, roots):
+        if is_component(graph):
+            continue
         reads |= graph.files
     return {d for d, p in displays.items() if os.path.realpath(p) in reads or p.name == "Chart.yaml"}
 
@@ -134,6 +140,12 @@ def _top_kustomizations(displays: Mapping[str, Path], roots: tuple[str, ...]) ->
     for _, graph in graphs:
         used |= graph.folders - {os.path.realpath(graph.folder)}
     return [(display, graph) for display, graph in graphs if os.path.realpath(graph.folder) not in used]
+
+
+def is_component(graph: render_graph.Graph) -> bool:
+    """A kustomize Component patches the kustomization that lists it under `components:`; built alone, its
+    patches have nothing to patch (`no resource matches strategic merge patch`)."""
+    return bool(graph.component and graph.component[0])
 
 
 def _objects(output: str, display: str, kustomization: Document | None, sources: list[Document]) -> Iterator[Document]:

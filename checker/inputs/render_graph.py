@@ -28,6 +28,7 @@ class Graph(NamedTuple):
     files: set[str]  # real paths of every file it reads
     folders: set[str]  # real paths of every kustomization folder it reads (itself included)
     refused: list[str]  # why it is not built: remote bases, files outside the scan roots, unreadable files
+    component: list[bool]  # [True] when it is a kustomize Component, which builds only inside another kustomization
 
 
 def kustomization_file(folder: Path) -> Path | None:
@@ -39,7 +40,7 @@ def kustomization_file(folder: Path) -> Path | None:
 
 def walk(folder: Path, roots: tuple[str, ...]) -> Graph:
     file = kustomization_file(folder) or folder / KUSTOMIZATION_FILES[0]
-    graph = Graph(folder, file, set(), set(), [])
+    graph = Graph(folder, file, set(), set(), [], [])
     _visit(folder, roots, graph)
     return graph
 
@@ -62,6 +63,8 @@ def _visit(folder: Path, roots: tuple[str, ...], graph: Graph) -> None:
     data = _read(file, graph)
     if data is None:
         return
+    if not graph.component:  # the first kustomization read is the one built
+        graph.component.append(data.get("kind") == "Component")
     graph.files.add(os.path.realpath(file))
     for entry in _references(data, graph, file):
         if _REMOTE.search(entry):

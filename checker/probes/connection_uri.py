@@ -57,7 +57,7 @@ class Params:
 def check(doc: Document, params: Params, context: Context) -> Iterator[Observation]:
     for setting in matching(doc, params.keys):
         scheme = uri_scheme(setting.value)
-        if not setting.resolved:
+        if not setting.resolved or setting.origin:  # passed through from a scanned env file: judged there
             continue
         if scheme not in params.schemes:
             if params.uri_only and setting.value.strip():

@@ -101,6 +101,8 @@ def _check_containers(doc: Document, params: Params) -> Iterator[Observation]:
             continue
         where = f"{label}, container {container.spec.get('name', '?')}"
         if params.check == "tag":
+            if image in doc.meta.get("built_images", ()):  # `image: adservice`, which skaffold builds and tags
+                continue
             problem = _tag_problem(image, params)
             if problem:
                 yield Observation(container.path + ("image",), f"{where}: image {image} {problem}", image)

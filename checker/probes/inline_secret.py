@@ -34,7 +34,7 @@ def check(doc: Document, params: Params, context: Context) -> Iterator[Observati
         if setting.scope.startswith("Secret "):
             continue
         literal = interpolate(setting.raw, {}).value.strip()  # what is left with no variable set: the literal part
-        if not literal or not_a_secret_value(literal, setting.key) or is_placeholder(literal):
+        if not literal or not_a_secret_value(literal, setting.key) or is_placeholder(literal, setting.key):
             continue
         reference = "${" in setting.raw or "$" in setting.raw.replace("$$", "")
         if is_secret_key(setting.key) and (is_clear_secret_key(setting.key) or _looks_secret(literal)):

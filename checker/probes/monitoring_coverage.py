@@ -141,9 +141,12 @@ def _unit(doc: Document) -> str:
 def _units_without_monitoring(documents: list[Document], apps: list[Workload], params: Params) -> set[str]:
     """The deployment units of `apps` in which nothing scrapes, alerts or receives pushed metrics: a
     Prometheus of another unit (another compose project, another kustomization) does not watch them."""
+    by_unit: dict[str, list[Document]] = {}
+    for document in documents:  # grouped once: per-unit filtering of every document was quadratic in units
+        by_unit.setdefault(_unit(document), []).append(document)
     bare: set[str] = set()
     for unit in {_unit(app.doc) for app in apps}:
-        members = [d for d in documents if _unit(d) == unit]
+        members = by_unit.get(unit, [])
         if obs.monitoring_in_scope(members, list(workloads(members)), params.push_keys) is None:
             bare.add(unit)
     return bare

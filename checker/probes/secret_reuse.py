@@ -30,7 +30,7 @@ def check(doc: Document, params: Params, context: Context) -> Iterator[Observati
     for setting in doc.settings:
         if not setting.resolved or len(setting.value) < 8 or not is_secret_key(setting.key):
             continue
-        if is_placeholder(setting.value) or setting.value.lower() in known_weak_values():
+        if is_placeholder(setting.value, setting.key) or setting.value.lower() in known_weak_values():
             continue  # reported by the placeholder and default-password rules
         slot = (setting.scope, setting.value)
         earlier = first.setdefault(slot, setting)

@@ -125,7 +125,7 @@ def _check_values(doc: Document, found: list[Setting], params: Params) -> Iterat
         return
     test = _ops.OPERATORS[params.op]
     for setting in found:
-        if not setting.resolved or test(setting.value, params.value) or _deferred(setting.value, params.defers_to):
+        if not setting.resolved or test(setting.value, params.value) or _deferred(setting.value, params.defers_to, setting.key):
             continue
         secret = is_secret_key(setting.key)
         shown = "(secret)" if secret else repr(setting.value)
@@ -135,6 +135,6 @@ def _check_values(doc: Document, found: list[Setting], params: Params) -> Iterat
         yield Observation(setting.path, message, setting.value, secret=secret)
 
 
-def _deferred(value: str, defers_to: Sequence[str]) -> bool:
+def _deferred(value: str, defers_to: Sequence[str], key: str = "") -> bool:
     """The value is another rule's to report: empty (a required-key rule) or a placeholder (a placeholder rule)."""
-    return ("empty" in defers_to and not value.strip()) or ("placeholder" in defers_to and is_placeholder(value))
+    return ("empty" in defers_to and not value.strip()) or ("placeholder" in defers_to and is_placeholder(value, key))

@@ -83,7 +83,7 @@ def classify(
     for check in ORDER:
         if check not in wanted:
             continue
-        if check == "placeholder" and is_placeholder(text) and text.lower() not in weak:
+        if check == "placeholder" and is_placeholder(text, key) and text.lower() not in weak:
             return check, "is a template placeholder"  # a listed weak value is reported as such, not twice
         if check == "default" and text.lower() in weak:
             return check, "is a known default or weak value"
@@ -112,7 +112,7 @@ def check(doc: Document, params: Params, context: Context) -> Iterator[Observati
     secret_keys = {s.key for s in matching(doc, params.keys, params.exclude)}
     products: tuple[str, ...] | None = None
     for setting in doc.settings:
-        if not setting.resolved:
+        if not setting.resolved or setting.origin:  # passed through from a scanned env file: judged there
             continue
         if setting.key in secret_keys:
             if setting.value == "":

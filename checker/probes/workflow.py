@@ -33,6 +33,8 @@ Passes:                             the same job with `environment: production`
 """
 from __future__ import annotations
 
+import os
+
 import re
 from dataclasses import dataclass, field
 from typing import Any, Iterator, Literal
@@ -183,9 +185,18 @@ def _unpinned(doc: Document, params: Params) -> Iterator[Observation]:
                 yield Observation(path, f"{uses} is not pinned by digest", uses)
             continue
         action, _, ref = uses.partition("@")
-        if action.split("/", 1)[0].lower() in trusted or SHA.match(ref):
+        if action.split("/", 1)[0].lower() in trusted or SHA.match(ref) or _own_workflow(doc, action):
             continue
         yield Observation(path, f"{action} is pinned to {ref or 'nothing'}, not a commit SHA", uses)
+
+
+def _own_workflow(doc: Document, action: str) -> bool:
+    """`owner/repo/.github/workflows/build.yml@master` where build.yml sits beside this workflow: the
+    repository calling its own reusable workflow, whose branch is as trusted as the caller itself."""
+    parts = action.split("/")
+    if len(parts) != 5 or parts[2:4] != [".github", "workflows"]:
+        return False
+    return os.path.isfile(os.path.join(os.path.dirname(doc.path), parts[4]))
 
 
 def _secrets(doc: Document) -> Iterator[Observation]:

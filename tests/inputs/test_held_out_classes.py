@@ -1,0 +1,128 @@
+"""Classes of wrong findings seen on held-out repositories (benchmarks/realworld, judgements-held-out.tsv).
+
+- GoogleCloudPlatform/microservices-demo: `image: adservice` in manifests that Skaffold deploys (it builds
+  and tags `adservice`) reported as "no tag, runs latest"; kustomize Components built alone ("no resource
+  matches strategic merge patch" errors); `GOOGLE_API_KEY: GOOGLE_API_KEY_VAL` reported as an inline secret and
+  `REGION: REGION_VAL` as a region outside the EEA, though both are placeholders a deploy script replaces.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+from checker.api import scan_paths
+from tests.helpers import TODAY
+
+DEPLOYMENT = """\
+apiVersion: apps/v1
+kind: Deployment
+metadata: {{name: web}}
+spec:
+  selector: {{matchLabels: {{app: web}}}}
+  template:
+    metadata: {{labels: {{app: web}}}}
+    spec:
+      containers:
+        - name: server
+          image: {image}
+          env:
+{env}
+"""
+
+
+def _failing(folder: Path, *rules: str) -> list[tuple[str, str]]:
+    report = scan_paths([str(folder)], select=list(rules), env="production", today=TODAY)
+    return [(r.rule_id, r.message) for r in report.results if r.status in ("fail", "error")]
+
+
+def test_an_image_skaffold_builds_is_tagged_by_skaffold_not_latest(tmp_path: Path) -> None:
+    (tmp_path / "k8s").mkdir()
+    (tmp_path / "k8s" / "web.yaml").write_text(DEPLOYMENT.format(image="web", env="            - {name: A, value: b}"))
+    (tmp_path / "k8s" / "other.yaml").write_text(DEPLOYMENT.format(image="redis", env="            - {name: A, value: b}"))
+    assert [rule for rule, _ in _failing(tmp_path, "SEC-150")] == ["SEC-150", "SEC-150"]
+    (tmp_path / "skaffold.yaml").write_text(
+        "apiVersion: skaffold/v4beta6\nkind: Config\nbuild:\n  artifacts:\n    - image: web\n      context: src/web\n")
+    found = _failing(tmp_path, "SEC-150")
+    assert len(found) == 1 and "image redis has no tag" in found[0][1]  # an image skaffold does not build still fails
+
+
+def test_a_kustomize_component_is_not_built_alone(tmp_path: Path) -> None:
+    component = tmp_path / "components" / "extra"
+    component.mkdir(parents=True)
+    (component / "kustomization.yaml").write_text(
+        "apiVersion: kustomize.config.k8s.io/v1alpha1\nkind: Component\nresources: [extra.yaml]\n"
+        "patches:\n  - path: patch.yaml\n")
+    (component / "extra.yaml").write_text(DEPLOYMENT.format(image="nginx:1.27.3", env="            - {name: A, value: b}"))
+    (component / "patch.yaml").write_text("apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: frontend}\n")
+    report = scan_paths([str(tmp_path)], select=["SEC-150"], today=TODAY)
+    inputs = [r for r in report.results if r.rule_id == "PF-INPUT"]
+    assert [r.status for r in inputs] == ["skip"]
+    assert "kustomize Component" in inputs[0].message
+    assert [r.status for r in report.results if r.rule_id == "SEC-150"] == ["pass"]  # its files judged as written
+
+
+def test_a_value_that_is_its_keys_name_is_a_placeholder_not_a_secret_or_a_region(tmp_path: Path) -> None:
+    env = "            - {name: GOOGLE_API_KEY, value: GOOGLE_API_KEY_VAL}\n            - {name: REGION, value: REGION_VAL}"
+    (tmp_path / "web.yaml").write_text(DEPLOYMENT.format(image="nginx:1.27.3", env=env))
+    found = _failing(tmp_path, "SEC-002", "SEC-006", "SEC-700")
+    assert found == [("SEC-002", "GOOGLE_API_KEY (container server) is a template placeholder")]
+
+
+def test_a_real_value_beside_its_key_is_still_judged(tmp_path: Path) -> None:
+    env = "            - {name: REGION, value: us-east-1}\n            - {name: GOOGLE_API_KEY, value: AIzaSyD3x9Kq2LmN8pR4tV6wZ1bC5fH7jJ0kQ2s}"
+    (tmp_path / "web.yaml").write_text(DEPLOYMENT.format(image="nginx:1.27.3", env=env))
+    rules = sorted(rule for rule, _ in _failing(tmp_path, "SEC-002", "SEC-006", "SEC-700"))
+    assert rules == ["SEC-006", "SEC-700"]
+
+
+def test_a_supervisor_conf_d_file_is_not_read_as_nginx(tmp_path: Path) -> None:
+    """docker-mailserver's target/supervisor/conf.d/*.conf: two parse errors for files nginx never reads."""
+    folder = tmp_path / "supervisor" / "conf.d"
+    folder.mkdir(parents=True)
+    (folder / "saslauth.conf").write_text("[program:saslauthd_ldap]\nstartsecs=0\nautostart=false\n")
+    (tmp_path / "nginx" / "conf.d").mkdir(parents=True)
+    (tmp_path / "nginx" / "conf.d" / "gzip.conf").write_text("gzip on;\n")  # a real nginx snippet is still read
+    report = scan_paths([str(tmp_path)], select=["PERF-200"], today=TODAY)
+    assert not [r for r in report.results if r.rule_id == "PF-INPUT"]
+    assert report.files_read == 1
+
+
+def test_a_test_harness_folder_at_any_depth_is_not_production(tmp_path: Path) -> None:
+    """getsentry/self-hosted's _integration-test/custom-ca-roots/nginx/nginx.conf serves a test run: 10
+    production header findings on it."""
+    harness = tmp_path / "_integration-test" / "custom-ca-roots" / "nginx"
+    harness.mkdir(parents=True)
+    config = "events {}\nhttp {\n  server {\n    listen 443 ssl;\n    server_name self.test;\n  }\n}\n"
+    (harness / "nginx.conf").write_text(config)
+    (tmp_path / "deploy").mkdir()
+    (tmp_path / "deploy" / "nginx.conf").write_text(config)
+    report = scan_paths([str(tmp_path)], select=["SEC-310"], today=TODAY)
+    failing = [r.location.file for r in report.results if r.status == "fail" and r.location]
+    assert failing and all("_integration-test" not in str(f) for f in failing)
+
+
+def test_a_repository_calling_its_own_reusable_workflow_at_a_branch_is_not_unpinned(tmp_path: Path) -> None:
+    """docker-mailserver: 9 of 28 SEC-402 findings were `docker-mailserver/docker-mailserver/.github/workflows/
+    generic_build.yml@master` called from the same repository's workflows."""
+    workflows = tmp_path / ".github" / "workflows"
+    workflows.mkdir(parents=True)
+    (workflows / "generic_build.yml").write_text("on: workflow_call\njobs:\n  build:\n    runs-on: ubuntu-latest\n"
+                                                 "    steps:\n      - run: make\n")
+    (workflows / "push.yml").write_text(
+        "on: push\njobs:\n  build:\n    uses: acme/mail/.github/workflows/generic_build.yml@master\n"
+        "  other:\n    uses: someone/else/.github/workflows/release.yml@main\n")
+    report = scan_paths([str(tmp_path)], select=["SEC-402"], today=TODAY)
+    failing = [r.message for r in report.results if r.status == "fail"]
+    assert failing == ["someone/else/.github/workflows/release.yml is pinned to main, not a commit SHA"]
+
+
+def test_the_repositorys_own_test_folder_is_development(tmp_path: Path, monkeypatch) -> None:
+    compose = "services:\n  caddy:\n    image: caddy:2.8.4\n"
+    (tmp_path / "test" / "config" / "oauth2").mkdir(parents=True)
+    (tmp_path / "test" / "config" / "oauth2" / "compose.yaml").write_text(compose)
+    monkeypatch.chdir(tmp_path)
+    report = scan_paths(["."], select=["MON-031"], today=TODAY)
+    assert [r.status for r in report.results if r.rule_id == "MON-031"] == ["skip"]
+    (tmp_path / "deploy").mkdir()
+    (tmp_path / "deploy" / "compose.yaml").write_text(compose)
+    report = scan_paths(["."], select=["MON-031"], today=TODAY)
+    assert [r.location.file for r in report.results if r.status == "fail" and r.location] == ["deploy/compose.yaml"]
