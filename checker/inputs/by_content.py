@@ -2,9 +2,10 @@
 
     json_manifest(text)  -> True for a JSON object (or List) with apiVersion + kind: `kubectl apply -f x.json`
     nginx_config(text)   -> True for a file with a top-level `server`, `http`, `events` or `upstream` block
+    grafana_ini(text)    -> True for Grafana's ini configuration (inputs/grafana_ini.py)
 
-Discovery (inputs/discover.py) yields `.json` and `.conf` files as `json?` /
-`conf?` candidates; the loader reads them, keeps those these tests accept and
+Discovery (inputs/discover.py) yields `.json`, `.conf` and `.ini` files as `json?` /
+`conf?` / `ini?` candidates; the loader reads them, keeps those these tests accept and
 passes over the rest in silence, as it does for any file it does not read.
 """
 from __future__ import annotations
@@ -47,3 +48,9 @@ def nginx_config(text: str) -> bool:
             return True
         depth = max(0, depth + line.count("{") - line.count("}"))
     return False
+
+
+def grafana_ini(text: str) -> bool:
+    from checker.inputs.grafana_ini import looks_like_grafana
+
+    return looks_like_grafana(text)

@@ -65,6 +65,8 @@ def classify(path: Path) -> str | None:
         return "json?"  # a Kubernetes manifest or not: decided from the content (inputs/by_content.py)
     if name.endswith(".conf"):
         return "conf?"  # an nginx file under any name, or not: likewise
+    if name.endswith(".ini"):
+        return "ini?"  # Grafana's grafana.ini / custom.ini, or not: likewise
     return None
 
 

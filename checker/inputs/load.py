@@ -229,6 +229,8 @@ def _by_content(candidate: Candidate, text: str) -> Candidate:
         return candidate._replace(kind="yaml")  # JSON is YAML: parsed with positions, objects become k8s
     if candidate.kind == "conf?" and by_content.nginx_config(text):
         return candidate._replace(kind="nginx")
+    if candidate.kind == "ini?" and by_content.grafana_ini(text):
+        return candidate._replace(kind="grafana-ini")
     if candidate.explicit:
         raise _Skip("not a file kind preflight knows")
     raise _NotRead()
@@ -294,12 +296,13 @@ PARSERS: dict[str, str] = {
     "dockerfile": "checker.inputs.dockerfile",
     "nginx": "checker.inputs.nginx",
     "docker-inspect": "checker.inputs.docker_inspect",
+    "grafana-ini": "checker.inputs.grafana_ini",
 }
 READS_MORE_FILES = {"nginx"}  # its parse() also takes `roots`: the includes it follows stay inside them
 
 
 def _parse(candidate: Candidate, text: str, options: LoadOptions) -> list[Document]:
-    if candidate.kind in ("json?", "conf?"):
+    if candidate.kind in ("json?", "conf?", "ini?"):
         candidate = _by_content(candidate, text)
     elif candidate.kind == "nginx" and not candidate.explicit and candidate.path.name != "nginx.conf":
         from checker.inputs import by_content

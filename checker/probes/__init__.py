@@ -43,6 +43,9 @@ PROBES: dict[str, str] = {
     # monitoring and backups
     "monitoring-coverage": "checker.probes.monitoring_coverage",
     "backup-coverage": "checker.probes.backup_coverage",
+    # products: Grafana's login, admin and debug endpoints, plain HTTP
+    "grafana-auth": "checker.probes.grafana_auth",
+    "exposed-endpoint": "checker.probes.exposed_endpoint",
     "github-workflow": "checker.probes.workflow",
     "tls": "checker.probes.tls",
     # live databases (read-only)

@@ -231,3 +231,8 @@ def _headers_configmap(objects: Objects, reference: str | None) -> bool | None:
     if reference and not candidates:
         return None
     return any(str(key).lower() in SECURITY_HEADERS for cm in candidates for key in _configmap_data(cm))
+
+
+def exposure(service: Document) -> str | None:
+    """How a Service is reachable from outside the cluster (`type LoadBalancer`, `type NodePort`, `externalIPs`), or None."""
+    return _exposure(service)

@@ -48,6 +48,17 @@ class Workload(NamedTuple):
         return f"service {self.name}" if self.source == "compose" else f"{self.kind}/{self.name}"
 
 
+def environment_at(doc: Document, path: Path) -> str:
+    """The environment of what `path` points at: in a merged compose project, that of the file that wrote it
+    (a service or a port a `docker-compose.dev.yml` overlay adds is development's)."""
+    of: dict[str, str] = doc.meta.get("environment_of") or {}
+    return of.get(doc.source(path), doc.environment) if of else doc.environment
+
+
+def in_environments(doc: Document, path: Path, environments: tuple[str, ...] | None) -> bool:
+    return environments is None or environment_at(doc, path) in environments
+
+
 def image_name(image: str) -> str:
     """`registry.example.com/team/mongo:7@sha256:..` -> `mongo`."""
     name = image.split("@", 1)[0]

@@ -4,6 +4,9 @@
   healthcheck     no `healthcheck.test` (or `healthcheck.disable: true`)
   restart-policy  neither `restart` nor `deploy.restart_policy`; a Swarm stack file
                   (`docker-stack.yml`, `*-stack.yml`) passes: Swarm restarts services by default
+  memory-limit    neither `mem_limit` nor `deploy.resources.limits.memory` (PERF-040)
+  cpu-limit       none of `cpus`, `cpu_quota`, `cpu_count`, `cpu_percent`, `deploy.resources.limits.cpus`
+                  (PERF-041); `cpu_shares` is a weight, not a limit
 
 A service entry with no `image`, `build` or `extends` is a fragment an override file adds to a
 service defined in another file: judged where it is defined, not here.
@@ -18,6 +21,11 @@ Params: check.
 
 Fails (check: healthcheck):  services: {api: {image: "api:2.1.0", restart: always}}
 Passes:                      services: {api: {image: "api:2.1.0", restart: always, healthcheck: {test: [CMD, true]}}}
+
+>>> limited({"mem_limit": "512m"}, "memory-limit"), limited({"deploy": {"resources": {"limits": {"memory": "1G"}}}}, "memory-limit")
+(True, True)
+>>> limited({"cpu_shares": 512}, "cpu-limit"), limited({"cpus": 0.5}, "cpu-limit"), limited({"mem_limit": ""}, "memory-limit")
+(False, True, False)
 """
 from __future__ import annotations
 
@@ -41,7 +49,15 @@ _STACK_FILE = re.compile(r"(^|[-_.])stack([-_.]|$)", re.IGNORECASE)
 @dataclass
 class Params:
     __pydantic_config__ = STRICT
-    check: Literal["healthcheck", "restart-policy"]
+    check: Literal["healthcheck", "restart-policy", "memory-limit", "cpu-limit"]
+
+
+# the keys that cap a container's memory or CPU, each as a path into the service
+LIMITS: dict[str, tuple[tuple[str, ...], ...]] = {
+    "memory-limit": (("mem_limit",), ("deploy", "resources", "limits", "memory")),
+    "cpu-limit": (("cpus",), ("cpu_quota",), ("cpu_count",), ("cpu_percent",), ("deploy", "resources", "limits", "cpus")),
+}
+WHAT = {"memory-limit": "memory", "cpu-limit": "CPU"}
 
 
 def check(doc: Document, params: Params, context: Context) -> Iterator[Observation]:
@@ -57,8 +73,16 @@ def check(doc: Document, params: Params, context: Context) -> Iterator[Observati
             health = service.get("healthcheck")
             if not isinstance(health, dict) or not health.get("test") or health.get("disable") is True:
                 yield Observation(("services", name), f"service {name} has no healthcheck")
+        elif params.check in LIMITS:
+            if not limited(service, params.check):
+                yield Observation(("services", name), f"service {name} has no {WHAT[params.check]} limit")
         elif not swarm and "restart" not in service and not _get(service, "deploy", "restart_policy"):
             yield Observation(("services", name), f"service {name} has no restart policy")
+
+
+def limited(service: dict[str, Any], check: str) -> bool:
+    """The service sets one of the keys that cap this resource, to something other than empty or 0."""
+    return any(_get(service, *path) not in (None, "", 0, "0") for path in LIMITS[check])
 
 
 def one_off(name: str, service: dict[str, Any], awaited: set[str]) -> bool:

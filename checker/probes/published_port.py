@@ -46,13 +46,19 @@ class Params:
 class Binding(NamedTuple):
     host_ip: str
     container_ports: range
+    host_ports: range | None = None  # None: Compose picks a random host port
 
 
 def parse_port(entry: Any) -> Binding | None:
-    """A ports entry as (host ip, container ports); None when it cannot be read."""
+    """A ports entry as (host ip, container ports, host ports); None when it cannot be read.
+
+    >>> parse_port("127.0.0.1:8080:80"), parse_port("3000")
+    (Binding(host_ip='127.0.0.1', container_ports=range(80, 81), host_ports=range(8080, 8081)), Binding(host_ip='', container_ports=range(3000, 3001), host_ports=None))
+    """
     if isinstance(entry, dict):  # without `published`, Compose picks a random host port: still published
         target = _range(str(entry.get("target", "")))
-        return Binding(str(entry.get("host_ip") or ""), target) if target else None
+        published = _range(str(entry.get("published", "")))
+        return Binding(str(entry.get("host_ip") or ""), target, published) if target else None
     text = str(entry).split("/")[0].strip()
     host_ip = ""
     if text.startswith("["):  # [::1]:5432:5432
@@ -63,7 +69,7 @@ def parse_port(entry: Any) -> Binding | None:
     elif len(parts) > 3:  # an unbracketed IPv6 address
         host_ip, parts = ":".join(parts[:-2]), parts[-2:]
     target = _range(parts[-1])
-    return Binding(host_ip, target) if target else None
+    return Binding(host_ip, target, _range(parts[-2]) if len(parts) >= 2 else None) if target else None
 
 
 def _range(text: str) -> range | None:
