@@ -41,6 +41,7 @@ from checker.inputs import kubernetes
 from checker.inputs.document import Document
 from checker.inputs.paths import Path
 from checker.models import STRICT
+from checker.probes import _nginx
 from checker.probes import _observability as obs
 from checker.probes._databases import identify as data_store
 from checker.probes._k8s import unit
@@ -61,7 +62,6 @@ _LISTEN = {"prometheus": "--web.listen-address", "alertmanager": "--web.listen-a
 _WHAT = {"prometheus": "the Prometheus UI and API", "alertmanager": "the Alertmanager UI and API",
          "consul": "the Consul HTTP API and UI", "traefik": "the Traefik dashboard and API, served without authentication",
          "envoy": "the Envoy admin interface"}
-_SSL_LISTEN = re.compile(r"^\s*listen\s[^;#]*\b(ssl|quic)\b", re.MULTILINE)
 
 
 @dataclass
@@ -216,7 +216,8 @@ def _exposures(app: Workload, services: list[Document], context: Context) -> Ite
 
 def _plain_http(documents: list[Document], apps: list[Workload], services: list[Document], params: Params,
                 context: Context) -> Iterator[Observation]:
-    nginx_tls = any(d.kind == "nginx" and _SSL_LISTEN.search(d.text or "") for d in documents)
+    # from the parsed model, not the text: a document judged in a worker process travels without its text
+    nginx_tls = any(d.kind == "nginx" and any(_nginx.is_tls(server) for server in _nginx.build(d).servers) for d in documents)
     projects: dict[int, bool] = {}  # compose project -> terminates TLS
     for app in apps:
         if app.source != "compose" or nginx_tls or data_store(app.images, app.command, app.ports) is not None:
