@@ -41,13 +41,27 @@ def key(repository: str, result: dict[str, object]) -> Key:
     return repository, str(result["rule_id"]), str(location.get("file") or "project"), str(location.get("line") or "")
 
 
-def load_judgements(path: Path = HERE / "judgements.tsv") -> dict[Key, tuple[str, str]]:
-    if not path.exists():
+# the tuned-on repositories' verdicts: the main file and each branch's own (judgements-<branch>.tsv)
+NOT_TUNED = ("judgements-round1.tsv", "judgements-held-out.tsv")
+
+
+def load_judgements(path: Path | None = None) -> dict[Key, tuple[str, str]]:
+    paths = [path] if path is not None else [HERE / "judgements.tsv"] + sorted(
+        p for p in HERE.glob("judgements-*.tsv") if p.name not in NOT_TUNED)
+    judged: dict[Key, tuple[str, str]] = {}
+    for each in paths:
+        judged.update(_load(each))
+    return judged
+
+
+def _load(path: Path) -> dict[Key, tuple[str, str]]:
+    if not path.exists() or path.is_dir():
         return {}
     with path.open(encoding="utf-8") as handle:
-        rows = [row for row in csv.reader(handle, delimiter="\t") if row and not row[0].startswith("#")]
+        rows = [row for row in csv.reader(handle, delimiter="\t") if row and not row[0].startswith("#")
+                and row[0] != "repository"]
     judged = {}
-    for row in rows[1:]:
+    for row in rows:
         if row[4] not in VERDICTS:
             raise SystemExit(f"{path.name}: unknown verdict {row[4]!r} in {row[:4]}")
         judged[(row[0], row[1], row[2], row[3])] = (VERDICTS[row[4]], row[5] if len(row) > 5 else "")
@@ -59,7 +73,7 @@ def main() -> int:
     parser.add_argument("checkouts", type=Path, help="a folder with one checkout per repository (owner+name)")
     parser.add_argument("--dump", action="store_true", help="print every finding not judged yet as a judgements.tsv row")
     parser.add_argument("--markdown", action="store_true", help="print the per-rule precision table")
-    parser.add_argument("--judgements", type=Path, default=HERE / "judgements.tsv",
+    parser.add_argument("--judgements", type=Path, default=None,
                         help="the verdicts to score (judgements-held-out.tsv: the repositories never tuned on)")
     args = parser.parse_args()
     judged = load_judgements(args.judgements)
@@ -95,6 +109,8 @@ def main() -> int:
             n = sum(c.values())
             print(f"| {rule} | {n} | {c['agree']} | {c['required']} | {c['disagree']} | {100 * (c['agree'] + c['required']) / n:.0f}% |")
     n = sum(total.values())
+    scanned = {p.name for p in repositories}
+    judged = {k: v for k, v in judged.items() if k[0] in scanned}  # verdicts on other checkouts say nothing here
     gone = collections.Counter(v for k, (v, _) in judged.items() if k not in seen)
     # A lost agreed finding whose place another rule still reports was a restatement folded into
     # one finding (SEC-109/SEC-110 said by SEC-130, a short placeholder said by SEC-002): not lost.
