@@ -24,17 +24,23 @@ def json_manifest(text: str) -> bool:
 _INI_SECTION = re.compile(r"^\[[^\]\n]+\]\s*$")
 
 
+_APACHE_START = re.compile(r"^(<[A-Za-z]|[A-Z][A-Za-z]+\s)")
+
+
 def ini_file(text: str) -> bool:
     r"""True when the first line that says anything is an INI `[section]` header (supervisor `[program:x]`,
-    php-fpm `[www]`, systemd), which no nginx file starts with.
+    php-fpm `[www]`, systemd) or Apache httpd syntax (`<IfModule ...>`, `Alias /zabbix ...`: nginx
+    directives are lower case), which no nginx file starts with.
 
     >>> ini_file("; managed\n[program:saslauthd]\ncommand=/usr/sbin/saslauthd\n"), ini_file("gzip on;\n")
     (True, False)
+    >>> ini_file("<IfModule !mpm_netware_module>\n  PidFile /tmp/httpd.pid\n</IfModule>\n")
+    True
     """
     for raw in text.splitlines():
         line = raw.strip()
         if line and not line.startswith(("#", ";")):
-            return _INI_SECTION.match(line) is not None
+            return _INI_SECTION.match(line) is not None or _APACHE_START.match(line) is not None
     return False
 
 

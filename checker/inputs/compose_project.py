@@ -293,7 +293,8 @@ def _project_document(base: Document, files: list[Document], merge: Merge) -> Do
     return doc
 
 
-_PASSED_THROUGH = re.compile(r"\$\{?([A-Za-z_][A-Za-z0-9_]*)\}?$")
+# `${KEY}`, `$KEY`, `${KEY:-default}`, `${KEY:?required}`: set in the env file, so its value is the file's
+_PASSED_THROUGH = re.compile(r"\$(?:\{([A-Za-z_][A-Za-z0-9_]*)(?::?[-?][^}]*)?\}|([A-Za-z_][A-Za-z0-9_]*))$")
 
 
 def _resolve_bare_entries(doc: Document, variables: Mapping[str, str]) -> None:
@@ -305,7 +306,7 @@ def _resolve_bare_entries(doc: Document, variables: Mapping[str, str]) -> None:
     for index, setting in enumerate(doc.settings):
         if setting.key in origin_of and setting.resolved and setting.value == variables.get(setting.key):
             written = _PASSED_THROUGH.match(setting.raw.strip())
-            if written and written[1] == setting.key:  # `KEY: ${KEY}`: the env file's value, unchanged
+            if written and (written[1] or written[2]) == setting.key:  # `KEY: ${KEY}`: the env file's value, unchanged
                 doc.settings[index] = setting._replace(origin=origin_of[setting.key])
             continue
         if setting.resolved or setting.raw or setting.key not in variables or len(setting.path) != 4:

@@ -46,7 +46,8 @@ def parse(display: str, path: Path, text: str, environment: str) -> list[Documen
     from dockerfile_parse import DockerfileParser  # imported here: only a scan with Dockerfiles pays for it
 
     check_continuations(text)
-    parser = DockerfileParser(fileobj=io.BytesIO(text.encode("utf-8")), env_replace=False)
+    parsed_text = continued_over_blank_lines(text)
+    parser = DockerfileParser(fileobj=io.BytesIO(parsed_text.encode("utf-8")), env_replace=False)
     try:
         structure = [item for item in parser.structure if item["instruction"] != "COMMENT"]
     except Exception as exc:  # dockerfile-parse is lenient; anything it raises means it could not read the file
@@ -235,6 +236,37 @@ def _key_lines(lines: list[str], start: int, end: int) -> dict[str, Position]:
         for match in _KEY_WORD.finditer(text, skipped):
             found.setdefault(match.group(1), (number, match.start(1) + 1))
     return found
+
+
+_ESCAPE_DIRECTIVE = re.compile(r"^#\s*escape\s*=\s*(\S)\s*$", re.IGNORECASE)
+
+
+def continued_over_blank_lines(text: str) -> str:
+    r"""Blank and comment lines inside a continued instruction, as Docker reads them: skipped, the
+    instruction goes on (dockerfile-parse ends it there and reads the next line as an instruction of its
+    own: `WRITE-HOST` in a PowerShell RUN). Each such line becomes a lone escape character, so line
+    numbers stay those of the file.
+
+    >>> continued_over_blank_lines("RUN a && \\\n\n    b\n")
+    'RUN a && \\\n\\\n    b\n'
+    """
+    lines = text.split("\n")
+    escape = "\\"
+    for line in lines:  # parser directives come first, before any instruction or other comment
+        found = _ESCAPE_DIRECTIVE.match(line.strip())
+        if found:
+            escape = found.group(1)
+            break
+        if line.strip() and not line.lstrip().startswith("#"):
+            break
+    continued = False
+    for index, line in enumerate(lines):
+        stripped = line.strip()
+        if continued and (not stripped or stripped.startswith("#")):
+            lines[index] = escape
+            continue
+        continued = stripped.endswith(escape) and not stripped.startswith("#")
+    return "\n".join(lines)
 
 
 def check_continuations(text: str) -> None:

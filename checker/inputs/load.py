@@ -213,6 +213,9 @@ def _outside_env_files(candidate: Candidate, doc: Document, roots: tuple[str, ..
             record(doc, Reference("env_file", value, candidate.display, position[0] if position else None))
 
 
+_NGINX_TEMPLATE = re.compile(r"\{[A-Z][A-Z0-9_]{2,}\}")  # `{EXPOSE_WEB_SERVER_INFO}`: a start script's placeholder
+
+
 class _Skip(Exception):
     pass
 
@@ -313,7 +316,15 @@ def _parse(candidate: Candidate, text: str, options: LoadOptions) -> list[Docume
     if candidate.kind in PARSERS:
         module = importlib.import_module(PARSERS[candidate.kind])
         extra = {"roots": options.readable} if candidate.kind in READS_MORE_FILES else {}
-        documents: list[Document] = module.parse(candidate.display, candidate.path, text, environment, **extra)
+        try:
+            documents: list[Document] = module.parse(candidate.display, candidate.path, text, environment, **extra)
+        except InputError as exc:
+            token = _NGINX_TEMPLATE.search(text) if candidate.kind == "nginx" else None
+            if token is None:
+                raise
+            line = text.count("\n", 0, token.start()) + 1  # zabbix's `server_tokens {EXPOSE_WEB_SERVER_INFO};`
+            raise _Skip(f"nginx template, not a configuration ({exc.message}; placeholder {token.group(0)} at line {line}, "
+                        "filled in when the container starts): scan the rendered configuration instead") from None
         return documents
     if candidate.kind == "env":
         parsed = env_file.parse_env(text)

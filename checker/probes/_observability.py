@@ -8,7 +8,7 @@ Grafana alert provisioning), with the recording rules it uses expanded.
 from __future__ import annotations
 
 import re
-from typing import Any, Iterator, NamedTuple
+from typing import Any, Iterable, Iterator, NamedTuple
 
 from checker.inputs.document import Document, Setting
 from checker.inputs.paths import Path
@@ -42,6 +42,24 @@ MONITORING_OBJECTS = SERVICE_MONITORS + POD_MONITORS + (
 # images of a metrics and alerting stack: Prometheus, Grafana, VictoriaMetrics, agents that scrape for a SaaS
 MONITORING_IMAGES = re.compile(r"^(prometheus|grafana|victoria-metrics|vmagent|vmalert|alloy|grafana-agent|"
                                r"datadog-agent|agent|newrelic-infrastructure|netdata|zabbix|thanos|mimir|cortex)")
+
+
+# agents that watch every container of their host (compose) or node (a DaemonSet) without a scrape config
+HOST_AGENTS = re.compile(r"^(zabbix-agent2?|datadog-agent|agent|netdata|newrelic-infrastructure|elastic-agent|dd-agent)")
+
+
+def host_agent_units(workloads: Iterable[Workload]) -> set[str]:
+    """The deployment units in which a host monitoring agent runs: compose services of the project, or a
+    Kubernetes DaemonSet (one agent per node).
+
+    `agent` alone is Datadog's image name (`gcr.io/datadoghq/agent`)."""
+    units: set[str] = set()
+    for workload in workloads:
+        if workload.source == "k8s" and workload.kind != "DaemonSet":
+            continue
+        if any(HOST_AGENTS.match(_image_name(i)) for i in workload.images):
+            units.add(str(workload.doc.meta.get("unit", "")))
+    return units
 
 
 def monitoring_in_scope(documents: list[Document], workloads: list[Workload], push_keys: list[str]) -> str | None:

@@ -101,6 +101,13 @@ def check(doc: Document, params: Params, context: Context) -> Iterator[Observati
         yield from _alert_delivery(documents)
         return
     apps = [w for w in workloads(documents) if _is_application(w, params)]
+    if apps and params.check in DEPENDS_ON_A_STACK:
+        watched = obs.host_agent_units(workloads(documents))
+        if watched and all(_unit(a.doc) in watched for a in apps):
+            yield Observation((), "watched by a host monitoring agent (Zabbix, Datadog, Netdata, New Relic) whose checks, "
+                              "alerting and dashboards live in its own server, which the scan does not read", status="skip")
+            return
+        apps = [a for a in apps if _unit(a.doc) not in watched]
     observations = list(CHECKS[params.check](documents, apps, params))
     if apps and params.check in DEPENDS_ON_A_STACK:
         failing = {_unit(o.document) if o.document is not None else None for o in observations if o.status == "fail"}

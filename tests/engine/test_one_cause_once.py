@@ -84,3 +84,15 @@ def test_a_diff_named_after_an_env_file_is_not_read_as_one(tmp_path: Path) -> No
     report = scan_paths([str(tmp_path)], select=["SEC-001"])
     assert not [r for r in report.results if r.rule_id == "PF-INPUT"]
     assert report.files_read == 1
+
+
+def test_a_reference_with_a_default_still_passes_the_env_files_value_through(tmp_path: Path) -> None:
+    """deviantony/docker-elk: `ELASTIC_PASSWORD: ${ELASTIC_PASSWORD:-}` beside `.env`'s ELASTIC_PASSWORD='changeme'."""
+    (tmp_path / ".env").write_text("ELASTIC_PASSWORD='changeme'\n", encoding="utf-8")
+    (tmp_path / "compose.yaml").write_text(
+        "services:\n  es:\n    image: 'x/es:8'\n    environment:\n      ELASTIC_PASSWORD: ${ELASTIC_PASSWORD:-}\n"
+        "  kibana:\n    image: 'x/kibana:8'\n    environment:\n      ELASTIC_PASSWORD: ${UNSET_ONE:-changeme}\n",
+        encoding="utf-8")
+    failing = _failing(run_rule("SEC-001", tmp_path, env="production"))
+    places = sorted((Path(str(r.location.file)).name, r.location.line) for r in failing if r.location)
+    assert places == [(".env", 1), ("compose.yaml", 9)]  # the default written in the compose file is judged there

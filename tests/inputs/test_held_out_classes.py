@@ -126,3 +126,66 @@ def test_the_repositorys_own_test_folder_is_development(tmp_path: Path, monkeypa
     (tmp_path / "deploy" / "compose.yaml").write_text(compose)
     report = scan_paths(["."], select=["MON-031"], today=TODAY)
     assert [r.location.file for r in report.results if r.status == "fail" and r.location] == ["deploy/compose.yaml"]
+
+
+def test_an_nginx_template_with_start_script_placeholders_is_a_skip_naming_the_placeholder(tmp_path: Path) -> None:
+    """zabbix-docker: `server_tokens {EXPOSE_WEB_SERVER_INFO};` is filled in by the image's entrypoint; 10 files
+    were parse errors."""
+    (tmp_path / "nginx.conf").write_text("events {}\nhttp {\n  server_tokens {EXPOSE_WEB_SERVER_INFO};\n}\n")
+    report = scan_paths([str(tmp_path)], select=["SEC-330"], today=TODAY)
+    inputs = [r for r in report.results if r.rule_id == "PF-INPUT"]
+    assert [r.status for r in inputs] == ["skip"]
+    assert "{EXPOSE_WEB_SERVER_INFO} at line 3" in inputs[0].message
+    (tmp_path / "nginx.conf").write_text("events {}\nhttp {\n  server_tokens off\n}\n")  # a plain error stays one
+    report = scan_paths([str(tmp_path)], select=["SEC-330"], today=TODAY)
+    assert [r.status for r in report.results if r.rule_id == "PF-INPUT"] == ["error"]
+
+
+def test_an_apache_conf_d_file_is_not_read_as_nginx(tmp_path: Path) -> None:
+    folder = tmp_path / "httpd" / "conf.d"
+    folder.mkdir(parents=True)
+    (folder / "99-zabbix.conf").write_text("<IfModule !mpm_netware_module>\n    PidFile \"/tmp/httpd.pid\"\n</IfModule>\n")
+    (folder / "alias.conf").write_text("Alias /zabbix /usr/share/zabbix\n")
+    report = scan_paths([str(tmp_path)], select=["SEC-330"], today=TODAY)
+    assert not [r for r in report.results if r.rule_id == "PF-INPUT"] and report.files_read == 0
+
+
+def test_blank_and_comment_lines_inside_a_continued_instruction_continue_it(tmp_path: Path) -> None:
+    """zabbix-docker's Windows Dockerfile (`# escape=\\``): a blank line inside a PowerShell RUN made
+    `Write-Host` an "unknown instruction"; Docker skips such lines and goes on."""
+    (tmp_path / "Dockerfile").write_text(
+        "# escape=`\nFROM mcr.microsoft.com/windows/servercore:ltsc2022\nRUN Write-Host a; `\n\n"
+        "    # a comment\n    Write-Host b\nUSER ContainerUser\n")
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub" / "Dockerfile").write_text("FROM alpine:3.20\nRUN echo a && \\\n\n    sudo echo b\nUSER app\n")
+    report = scan_paths([str(tmp_path)], select=["SEC-205"], today=TODAY)
+    assert not [r for r in report.results if r.rule_id == "PF-INPUT"]
+    failing = [(r.location.file, r.location.line) for r in report.results if r.status == "fail" and r.location]
+    assert [(Path(str(f)).parent.name, line) for f, line in failing] == [("sub", 2)]  # the RUN still starts at line 2
+
+
+def test_a_host_monitoring_agent_watches_the_units_services(tmp_path: Path) -> None:
+    """zabbix-docker: 19 "not scraped by Prometheus" (MON-200) and 9 "no dashboard" (MON-207) findings on a stack
+    whose zabbix-agent watches every container, and whose own web UI is the dashboard."""
+    app = "services:\n  web:\n    image: ghcr.io/acme/web:1.2.3\n    ports: ['8080:8080']\n    restart: always\n"
+    (tmp_path / "compose.yaml").write_text(app)
+    before = [r.rule_id for r in scan_paths([str(tmp_path)], select=["MON-200"], env="production", today=TODAY).results
+              if r.status == "fail"]
+    assert before == ["MON-200"]
+    (tmp_path / "compose.yaml").write_text(app + "  zabbix-agent:\n    image: zabbix/zabbix-agent2:alpine-7.0.4\n"
+                                           "    restart: always\n")
+    report = scan_paths([str(tmp_path)], select=["MON-200", "MON-201", "MON-207"], env="production", today=TODAY)
+    assert [r.status for r in report.results] == ["skip", "skip", "skip"]
+    assert "host monitoring agent" in report.results[0].message
+
+
+def test_an_agent_deployment_is_not_a_node_agent(tmp_path: Path) -> None:
+    deployment = DEPLOYMENT.format(image="ghcr.io/acme/web:1.2.3", env="            - {name: A, value: b}")
+    agent = deployment.replace("name: web", "name: dd").replace("app: web", "app: dd").replace(
+        "ghcr.io/acme/web:1.2.3", "gcr.io/datadoghq/agent:7.57.2")
+    (tmp_path / "web.yaml").write_text(deployment + "---\n" + agent)
+    report = scan_paths([str(tmp_path)], select=["MON-200"], env="production", today=TODAY)
+    assert "fail" in [r.status for r in report.results]
+    (tmp_path / "web.yaml").write_text(deployment + "---\n" + agent.replace("kind: Deployment", "kind: DaemonSet"))
+    report = scan_paths([str(tmp_path)], select=["MON-200"], env="production", today=TODAY)
+    assert [r.status for r in report.results] == ["skip"]
