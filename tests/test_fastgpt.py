@@ -156,14 +156,15 @@ def test_example_deployment_shows_a_handful_of_findings() -> None:
     report = scan_paths([str(ROOT / "examples" / "deploy")], today=TODAY)
     found = sorted((r.rule_id, Path(r.location.file).name, r.location.line) for r in report.results if r.status == "fail")
     assert found == [
-        ("BAK-101", "docker-compose.yml", 56),  # mongo-backup dumps to ./backup on the same host
-        ("BAK-102", "docker-compose.yml", 56),  # ... and never deletes old dumps
-        ("MON-030", "docker-compose.yml", 40),
+        ("BAK-101", "docker-compose.yml", 59),  # mongo-backup dumps to ./backup on the same host
+        ("BAK-102", "docker-compose.yml", 59),  # ... and never deletes old dumps
+        ("MON-030", "docker-compose.yml", 42),
         # no monitoring at all: one finding for the unit (MON-201/203-205/207 skip), shown at the app service
         ("MON-200", "docker-compose.yml", 6),
         ("SEC-002", ".env.production", 11),
         ("SEC-010", ".env.production", 6),
-        ("SEC-020", "docker-compose.yml", 31),
+        ("SEC-020", "docker-compose.yml", 33),
+        ("SEC-084", "docker-compose.yml", 12),  # port 3000 published with no TLS in front
     ]
     assert "error" not in statuses(report.results)
     assert preflight("scan", "examples/deploy").returncode == 1

@@ -85,6 +85,9 @@ def check(doc: Document, params: Params, context: Context) -> Iterator[Observati
     services = [d for d in documents if d.kind == "k8s" and d.meta.get("k8s_kind") == "Service" and exposure(d)]
     apps = [w for w in workloads(documents) if in_environments(w.doc, w.path, context.environments)
             and not (w.source == "compose" and one_off(w.name, w.spec, set()))]
+    if not apps and not services and not any(d.kind == "yaml" for d in documents):
+        yield Observation((), "no compose service, Kubernetes workload or Envoy bootstrap in scope", status="skip")
+        return  # nothing judged is no pass: a folder of source code alone is not "no exposed endpoint"
     if params.check == "plain-http":
         yield from _plain_http(documents, apps, services, params, context)
         return
