@@ -137,7 +137,7 @@ def _escalation(rule: dict[str, Any]) -> tuple[str, str] | None:
     granted = []
     for verb in (v for v in verbs if v in ESCALATION):  # a `*` verb is SEC-120's
         groups, targets = ESCALATION[verb]
-        hit = [r for r in resources if r in targets or r == "*"]
+        hit = [r for r in resources if r.split("/")[0] in targets or r == "*"]  # userextras/<key>
         if hit and _in_groups(rule, groups):
             granted.append(f"{verb} on {', '.join(hit)} ({EFFECT[verb]})")
     return ("verbs", "; ".join(granted)) if granted else None

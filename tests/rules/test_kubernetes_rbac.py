@@ -129,7 +129,9 @@ def test_secrets_read_by_a_cluster_role(tmp_path: Path, kind: str, rule: str, st
     ('{apiGroups: [rbac.authorization.k8s.io], resources: [clusterroles], verbs: [escalate]}', "fail"),
     ('{apiGroups: [rbac.authorization.k8s.io], resources: [rolebindings], verbs: [bind]}', "pass"),  # no effect there
     ('{apiGroups: [""], resources: [users, groups], verbs: [impersonate]}', "fail"),
-    ('{apiGroups: [authentication.k8s.io], resources: [userextras/scopes, uids], verbs: [impersonate]}', "fail"),
+    ('{apiGroups: [authentication.k8s.io], resources: [userextras/scopes], verbs: [impersonate]}', "fail"),
+    ('{apiGroups: [authentication.k8s.io], resources: [uids], verbs: [impersonate]}', "fail"),
+    ('{apiGroups: [""], resources: [pods], verbs: [impersonate]}', "pass"),  # not an identity
     ('{apiGroups: ["*"], resources: ["*"], verbs: [bind]}', "fail"),
     ('{apiGroups: [rbac.authorization.k8s.io], resources: [roles], verbs: ["*"]}', "pass"),  # SEC-120's
 ])
