@@ -56,6 +56,13 @@ OFFICIAL_STEP_DOWN = re.compile(r"^(?:library/)?(?:postgres|mysql|mariadb|mongo|
                                 r"neo4j|influxdb|zookeeper|percona|memcached)$")
 # bases published to run unprivileged: their default user is not root
 NONROOT_BASES = re.compile(r"nonroot|rootless|unprivileged|^bitnami/|^chainguard/|^cgr\.dev/", re.IGNORECASE)
+# vendors' images whose Dockerfile ends in a USER of their own (read from their published Dockerfiles):
+# Elastic's elasticsearch / kibana / logstash / beats / elastic-agent (uid 1000), Grafana (472), Loki and
+# Tempo (10001), Prometheus and its exporters (nobody), the OpenTelemetry Collector (10001)
+VENDOR_NONROOT = re.compile(r"^docker\.elastic\.co/|^(?:docker\.io/)?(?:grafana/(?:grafana|grafana-oss|grafana-enterprise|loki|"
+                            r"tempo|mimir)|prom/|otel/opentelemetry-collector)|^quay\.io/prometheus/", re.IGNORECASE)
+# Google's distroless images run as root (uid 0) unless the tag says :nonroot
+ROOT_REGISTRIES = re.compile(r"^gcr\.io/distroless/", re.IGNORECASE)
 # bases that run as root unless a USER says otherwise: with no USER the answer is known
 ROOT_BASES = re.compile(r"^(?:alpine|debian|ubuntu|busybox|centos|fedora|rockylinux|almalinux|amazonlinux|archlinux|"
                         r"node|python|golang|rust|ruby|php|perl|openjdk|eclipse-temurin|amazoncorretto|maven|gradle|"
@@ -130,7 +137,9 @@ def _root_user(stages: list[dict[str, Any]], global_args: dict[str, str | None])
         image = str(base["image"] or base["from"])
         if NONROOT_BASES.search(image) or NONROOT_BASES.search(_databases.repository(image)):  # distroless :nonroot ...
             return
-        if ROOT_BASES.match(_databases.image_name(image)):
+        if VENDOR_NONROOT.search(image.strip()):
+            return
+        if ROOT_BASES.match(_databases.image_name(image)) or ROOT_REGISTRIES.search(image.strip()):
             yield Observation(("stages", final), f"final stage {_label(stages[final])} has no USER, so it runs as root "
                               f"(the user of {image})", image)
             return
