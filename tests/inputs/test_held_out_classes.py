@@ -189,3 +189,15 @@ def test_an_agent_deployment_is_not_a_node_agent(tmp_path: Path) -> None:
     (tmp_path / "web.yaml").write_text(deployment + "---\n" + agent.replace("kind: Deployment", "kind: DaemonSet"))
     report = scan_paths([str(tmp_path)], select=["MON-200"], env="production", today=TODAY)
     assert [r.status for r in report.results] == ["skip"]
+
+
+def test_an_archived_folder_is_not_scanned_unless_named(tmp_path: Path) -> None:
+    """kubernetes/examples: 1,332 of 1,543 findings were in `_archived/`, examples nobody maintains or deploys."""
+    archived = tmp_path / "_archived" / "old-app"
+    archived.mkdir(parents=True)
+    (archived / "pod.yaml").write_text(DEPLOYMENT.format(image="nginx", env="            - {name: A, value: b}"))
+    (tmp_path / "web.yaml").write_text(DEPLOYMENT.format(image="nginx:1.27.3", env="            - {name: A, value: b}"))
+    report = scan_paths([str(tmp_path)], select=["SEC-150"], today=TODAY)
+    assert report.files_read == 1 and [r.status for r in report.results] == ["pass"]
+    named = scan_paths([str(tmp_path / "_archived")], select=["SEC-150"], today=TODAY)
+    assert [r.status for r in named.results] == ["fail"]
