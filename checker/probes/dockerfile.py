@@ -89,6 +89,10 @@ class Params:
 def check(doc: Document, params: Params, context: Context) -> Iterator[Observation]:
     stages: list[dict[str, Any]] = doc.data["stages"]
     if params.check == "root-user":
+        if build_image(doc.path, stages):
+            yield Observation((), f"a build image: its final stage {_label(stages[-1])} compiles for other images to "
+                              "COPY --from, and runs nothing itself", status="skip")
+            return
         yield from _root_user(stages, _global_args(doc))
     elif params.check == "healthcheck":
         yield from healthcheck(stages)
@@ -124,6 +128,24 @@ def _last(stages: list[dict[str, Any]], name: str) -> tuple[int, int, dict[str, 
             if stage["instructions"][number]["instruction"] == name:
                 return index, number, stage["instructions"][number]
     return None
+
+
+_BUILD_STAGE = re.compile(r"^(builder|build|build[-_]?base|builder[-_]?base|build[-_]env|compiler)$", re.IGNORECASE)
+_BUILD_FOLDER = re.compile(r"^(build[-_]base|builder[-_]base|base[-_]builder|builders?)$", re.IGNORECASE)
+
+
+def build_image(path: str, stages: list[dict[str, Any]]) -> bool:
+    """A Dockerfile whose image only feeds other builds: its final stage is named as a build stage
+    (`FROM ${BUILD_BASE_IMAGE} AS builder`) or it sits in a `build-base/` folder (zabbix-docker's builders).
+
+    >>> build_image("Dockerfiles/build-mysql/alpine/Dockerfile", [{"name": "builder"}])
+    True
+    >>> build_image("web/Dockerfile", [{"name": "builder"}, {"name": None}])
+    False
+    """
+    if stages and _BUILD_STAGE.match(str(stages[-1].get("name") or "")):
+        return True
+    return any(_BUILD_FOLDER.match(part) for part in path.replace("\\", "/").split("/")[:-1])
 
 
 def _root_user(stages: list[dict[str, Any]], global_args: dict[str, str | None]) -> Iterator[Observation]:
