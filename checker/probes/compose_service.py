@@ -43,6 +43,16 @@ NAME = "compose-service"
 TARGETS = ("compose",)
 _JOB_WORD = re.compile(r"^(migrat\w*|init\w*|setup|seed\w*|bootstrap\w*|provision\w*|createbuckets?|sut)$")
 _JOB_COMMAND = re.compile(r"\bmigrations?\b|\bmigrate\b|\bdb[:_ -]?(seed|setup|init)\b")
+# images whose default command is a shell: with no command of the service's own, the container exits at once
+_DATA_ONLY = re.compile(r"^(busybox|alpine|tianon/true|hello-world)$")
+
+
+def _image_name(service: dict[str, Any]) -> str:
+    image = str(service.get("image") or "").strip().lower()
+    name = image.split("@", 1)[0].rsplit(":", 1)[0] if ":" in image.split("/")[-1] else image.split("@", 1)[0]
+    return name.removeprefix("docker.io/").removeprefix("library/")
+
+
 _STACK_FILE = re.compile(r"(^|[-_.])stack([-_.]|$)", re.IGNORECASE)
 
 
@@ -69,6 +79,8 @@ def check(doc: Document, params: Params, context: Context) -> Iterator[Observati
     for name, service in services.items():
         if not isinstance(service, dict) or one_off(str(name), service, awaited) or not _defines(service):
             continue
+        if service.get("profiles"):
+            continue  # optional tooling started only with `--profile` (selenium for tests, debug shells)
         if params.check == "healthcheck":
             health = service.get("healthcheck")
             if not isinstance(health, dict) or not health.get("test") or health.get("disable") is True:
@@ -89,6 +101,8 @@ def one_off(name: str, service: dict[str, Any], awaited: set[str]) -> bool:
     """A service that runs to completion: a job, not something to keep healthy and restart."""
     if service.get("restart") in ("no", False) or name in awaited:
         return True
+    if _DATA_ONLY.match(_image_name(service)) and not service.get("command") and not service.get("entrypoint"):
+        return True  # `db-data-mysql: {image: busybox, volumes: [...]}`: a data-volume container, which exits at once
     words = [w.lower() for w in re.split(r"[-_.]|(?<=[a-z])(?=[A-Z])", name) if w]
     command = f"{text(service.get('entrypoint'))} {text(service.get('command'))}"
     return any(_JOB_WORD.match(w) for w in words) or bool(_JOB_COMMAND.search(command))

@@ -201,3 +201,20 @@ def test_an_archived_folder_is_not_scanned_unless_named(tmp_path: Path) -> None:
     assert report.files_read == 1 and [r.status for r in report.results] == ["pass"]
     named = scan_paths([str(tmp_path / "_archived")], select=["SEC-150"], today=TODAY)
     assert [r.status for r in named.results] == ["fail"]
+
+
+def test_data_containers_and_profiled_tools_are_not_services_to_keep_running(tmp_path: Path) -> None:
+    """zabbix-docker: `db-data-mysql: {image: busybox, volumes: [...]}` (a data-volume container that exits at
+    once) and a `profiles: [selenium]` test browser were told "no healthcheck" and "no restart policy"."""
+    base = "services:\n  web:\n    image: ghcr.io/acme/web:1.2.3\n    restart: always\n"
+    (tmp_path / "compose.yaml").write_text(base + "  db-data:\n    image: busybox\n    volumes: [data:/var/lib/mysql]\n"
+                                           "  browser:\n    image: selenium/standalone-chrome:4.20\n"
+                                           "    profiles: [selenium]\nvolumes:\n  data: {}\n")
+    report = scan_paths([str(tmp_path)], select=["MON-030", "MON-031"], env="production", today=TODAY)
+    failing = sorted((r.rule_id, r.message or "") for r in report.results if r.status == "fail")
+    assert [rule for rule, _ in failing] == ["MON-030"]  # web alone: no healthcheck (it restarts)
+    assert "web" in failing[0][1] and "db-data" not in failing[0][1] and "browser" not in failing[0][1]
+    (tmp_path / "compose.yaml").write_text(base + "  db-data:\n    image: busybox\n    command: sleep infinity\n")
+    report = scan_paths([str(tmp_path)], select=["MON-030"], env="production", today=TODAY)
+    failing = [r.message or "" for r in report.results if r.status == "fail"]
+    assert len(failing) == 2 and any("db-data" in m for m in failing)  # given a command of its own, busybox is a service

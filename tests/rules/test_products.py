@@ -161,9 +161,10 @@ spec:
 
 
 def test_a_port_a_development_overlay_publishes_is_not_judged(tmp_path: Path) -> None:
-    _write(tmp_path, {"docker-compose.yml": "services:\n  prometheus:\n    image: prom/prometheus:v2.53.0\n",
+    # in a folder of its own: pytest names tmp_path after the test, and a folder named *development* is one
+    _write(tmp_path / "app", {"docker-compose.yml": "services:\n  prometheus:\n    image: prom/prometheus:v2.53.0\n",
                       "docker-compose.dev.yml": "services:\n  prometheus:\n    ports: ['9090:9090']\n"})
-    assert [s for _, s, _, _ in _scan(tmp_path, "SEC-082")] == ["pass"]
+    assert [s for _, s, _, _ in _scan(tmp_path / "app", "SEC-082")] == ["pass"]
 
 
 @pytest.mark.parametrize("command, ports, status", [
