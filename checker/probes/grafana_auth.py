@@ -19,6 +19,11 @@ Params: check, roles (anonymous; default [Admin, Editor]).
 
 Fails (check: admin-password):  services: {grafana: {image: "grafana/grafana:11.2.0"}}
 Passes:                         services: {grafana: {image: "grafana/grafana:11.2.0", environment: {GF_SECURITY_ADMIN_PASSWORD__FILE: /run/secrets/gf}}}
+
+>>> ini = Document("grafana.ini", "grafana-ini", {"security": {"admin_password": "admin"}}, {("security", "admin_password"): (5, 1)})
+>>> found = _admin_password(_lookup(None, [], [ini]), None, Params(check="admin-password"), [])
+>>> found.path, found.message, found.secret
+(('security', 'admin_password'), 'the Grafana admin password is admin', True)
 """
 from __future__ import annotations
 
