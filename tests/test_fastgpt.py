@@ -161,9 +161,13 @@ def test_example_deployment_shows_a_handful_of_findings() -> None:
         ("MON-030", "docker-compose.yml", 40),
         # no monitoring at all: one finding for the unit (MON-201/203-205/207 skip), shown at the app service
         ("MON-200", "docker-compose.yml", 6),
+        # no service has a memory limit (issue 14: compose limits)
+        ("PERF-040", "docker-compose.yml", 6), ("PERF-040", "docker-compose.yml", 23),
+        ("PERF-040", "docker-compose.yml", 40), ("PERF-040", "docker-compose.yml", 56),
         ("SEC-002", ".env.production", 11),
         ("SEC-010", ".env.production", 6),
         ("SEC-020", "docker-compose.yml", 31),
+        ("SEC-084", "docker-compose.yml", 11),  # the app's 3000 published with no TLS in front
     ]
     assert "error" not in statuses(report.results)
     assert preflight("scan", "examples/deploy").returncode == 1

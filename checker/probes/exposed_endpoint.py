@@ -56,7 +56,7 @@ from checker.probes.base import Context, Observation
 from checker.probes.compose_service import one_off
 from checker.probes.image_pinned import split_image
 from checker.probes.published_port import parse_port
-from checker.probes._workloads import Workload, in_environments, in_scope, workloads
+from checker.probes._workloads import Workload, image_path, in_environments, in_scope, workloads
 
 NAME = "exposed-endpoint"
 TARGETS = ("project",)
@@ -66,7 +66,6 @@ _LISTEN = {"prometheus": "--web.listen-address", "alertmanager": "--web.listen-a
 _WHAT = {"prometheus": "the Prometheus UI and API", "alertmanager": "the Alertmanager UI and API",
          "consul": "the Consul HTTP API and UI", "traefik": "the Traefik dashboard and API, served without authentication",
          "envoy": "the Envoy admin interface"}
-_SSL_LISTEN = re.compile(r"^\s*listen\s[^;#]*\b(ssl|quic)\b", re.MULTILINE)
 
 
 @dataclass
@@ -88,12 +87,15 @@ class Exposure(NamedTuple):
 def check(doc: Document, params: Params, context: Context) -> Iterator[Observation]:
     documents = in_scope(doc, context.environments)
     services = [d for d in documents if d.kind == "k8s" and d.meta.get("k8s_kind") == "Service" and exposure(d)]
-    apps = [w for w in workloads(documents) if in_environments(w.doc, w.path, context.environments)
+    apps = [w for w in workloads(documents) if in_environments(w.doc, image_path(w), context.environments)
             and not (w.source == "compose" and one_off(w.name, w.spec, set()))]
+    bootstraps = [d for d in documents if d.kind == "yaml" and _envoy_admin(d) is not None]
+    if not apps and not services and not (bootstraps and params.check == "admin"):
+        yield Observation((), "no workload or externally exposed Service in scope", status="skip")
+        return
     if params.check == "plain-http":
         yield from _plain_http(documents, apps, services, params, context)
         return
-    bootstraps = [d for d in documents if d.kind == "yaml" and _envoy_admin(d) is not None]
     envoys: set[str] = set()  # folders with an Envoy workload: their bootstraps are judged through it
     for app in apps:
         product = _product(app)
@@ -219,7 +221,7 @@ def _exposures(app: Workload, services: list[Document], context: Context) -> Ite
 
 def _plain_http(documents: list[Document], apps: list[Workload], services: list[Document], params: Params,
                 context: Context) -> Iterator[Observation]:
-    nginx_tls = any(d.kind == "nginx" and _SSL_LISTEN.search(d.text or "") for d in documents)
+    nginx_tls = any(d.kind == "nginx" and _listens_with_tls(d.data) for d in documents)
     projects: dict[int, bool] = {}  # compose project -> terminates TLS
     for app in apps:
         if app.source != "compose" or nginx_tls or data_store(app.images, app.command, app.ports) is not None:
@@ -242,6 +244,15 @@ def _plain_http(documents: list[Document], apps: list[Workload], services: list[
                                   f"port {entry['port']} over plain HTTP, and no Ingress of its unit has tls",
                                   document=service)
                 break
+
+
+def _listens_with_tls(node: Any) -> bool:
+    """An nginx config (parsed: inputs/nginx.py) with a `listen ... ssl` (or quic) directive anywhere."""
+    if isinstance(node, dict):
+        if node.get("directive") == "listen" and {"ssl", "quic"} & {str(a) for a in node.get("args") or []}:
+            return True
+        return any(_listens_with_tls(v) for v in node.values() if isinstance(v, (dict, list)))
+    return isinstance(node, list) and any(_listens_with_tls(item) for item in node)
 
 
 def _compose_tls(doc: Document, params: Params) -> bool:
