@@ -59,6 +59,14 @@ def in_environments(doc: Document, path: Path, environments: tuple[str, ...] | N
     return environments is None or environment_at(doc, path) in environments
 
 
+def image_path(workload: "Workload") -> Path:
+    """Where a compose service's image is written (the last file of a merged project that set it), else the
+    workload's own path: what to judge its environment by, and to point at for "this service lacks ..."."""
+    if workload.source == "compose" and "image" in workload.spec:
+        return workload.path + ("image",)
+    return workload.path
+
+
 def image_name(image: str) -> str:
     """`registry.example.com/team/mongo:7@sha256:..` -> `mongo`."""
     name = image.split("@", 1)[0]

@@ -12,10 +12,11 @@ selector picks the workload, in the same unit and namespace; `targetPort` by num
                 (UI and API, 9090 / 9093 or `--web.listen-address`) without `--web.config.file`; the
                 Consul HTTP API (8500) with no ACL settings; Traefik's dashboard with `--api.insecure`
                 (entrypoint `traefik`, 8080 or `--entrypoints.traefik.address`), or Traefik 1's `--api`;
-                Envoy's admin port
-                (the bootstrap's `admin.address.socket_address` in the tree, else 9901, a guess). A
-                bootstrap whose admin listens beyond loopback, with no Envoy workload in scope, fails
-                at its address, at low confidence: who reaches that host or pod is not known.
+                Envoy's admin port (the `admin.address.socket_address` of the bootstraps in the
+                workload's folder or below, else 9901, a guess; an Envoy built here is told by its
+                Dockerfile's folder, `../shared/envoy/Dockerfile`). A bootstrap whose admin listens
+                beyond loopback, with no Envoy workload around it, fails at its address at low
+                confidence: who reaches that host or pod is not known.
     debug       a debugger or profiler listening beyond loopback (Node `--inspect=0.0.0.0:9229`,
                 JDWP `address=*:5005`, debugpy `--listen 0.0.0.0:5678`, Go pprof `--pprof-addr=:6060`,
                 `-http=:6060`; in the command or any setting value, e.g. NODE_OPTIONS) is exposed.
@@ -29,6 +30,10 @@ Params: check, ports (plain-http), tls_ports.
 
 Fails (check: admin):  services: {prometheus: {image: "prom/prometheus:v2.53.0", ports: ["9090:9090"]}}
 Passes:                services: {prometheus: {image: "prom/prometheus:v2.53.0", ports: ["127.0.0.1:9090:9090"]}}
+
+>>> bootstrap = {"admin": {"address": {"socket_address": {"address": "0.0.0.0", "port_value": 9901}}}, "static_resources": {}}
+>>> _envoy_admin(Document("envoy.yaml", "yaml", bootstrap))[:2], _envoy_admin(Document("a.yaml", "yaml", {"admin": {}}))
+(('0.0.0.0', 9901), None)
 """
 from __future__ import annotations
 
@@ -52,7 +57,7 @@ from checker.probes.base import Context, Observation
 from checker.probes.compose_service import one_off
 from checker.probes.image_pinned import split_image
 from checker.probes.published_port import parse_port
-from checker.probes._workloads import Workload, in_environments, in_scope, workloads
+from checker.probes._workloads import Workload, image_path, in_environments, in_scope, workloads
 
 NAME = "exposed-endpoint"
 TARGETS = ("project",)
@@ -83,15 +88,15 @@ class Exposure(NamedTuple):
 def check(doc: Document, params: Params, context: Context) -> Iterator[Observation]:
     documents = in_scope(doc, context.environments)
     services = [d for d in documents if d.kind == "k8s" and d.meta.get("k8s_kind") == "Service" and exposure(d)]
-    apps = [w for w in workloads(documents) if in_environments(w.doc, w.path, context.environments)
+    apps = [w for w in workloads(documents) if in_environments(w.doc, image_path(w), context.environments)
             and not (w.source == "compose" and one_off(w.name, w.spec, set()))]
-    if not apps and not services and not any(d.kind == "yaml" for d in documents):
+    bootstraps = [d for d in documents if d.kind == "yaml" and _envoy_admin(d) is not None]
+    if not apps and not services and not (bootstraps and params.check == "admin"):
         yield Observation((), "no compose service, Kubernetes workload or Envoy bootstrap in scope", status="skip")
-        return  # nothing judged is no pass: a folder of source code alone is not "no exposed endpoint"
+        return
     if params.check == "plain-http":
         yield from _plain_http(documents, apps, services, params, context)
         return
-    bootstraps = [d for d in documents if d.kind == "yaml" and _envoy_admin(d) is not None]
     envoys: set[str] = set()  # folders with an Envoy workload: their bootstraps are judged through it
     for app in apps:
         product = _product(app)
@@ -132,9 +137,7 @@ def _product(app: Workload) -> Product | None:
     if found is None and build:
         parts = [build] if isinstance(build, str) else [str(build.get(k) or "") for k in ("context", "dockerfile")]
         names = [part for text in parts for part in re.split(r"[/\\]", text) if part not in ("", ".", "..", "Dockerfile")]
-        found = identify([names[-1]] if names else [], "")
-        if found is None and isinstance(build, dict):
-            found = identify([n for n in names], "")
+        found = identify(names[-1:], "")  # the Dockerfile's folder, else the context's last folder
     return found
 
 

@@ -19,6 +19,11 @@ Params: check, roles (anonymous; default [Admin, Editor]).
 
 Fails (check: admin-password):  services: {grafana: {image: "grafana/grafana:11.2.0"}}
 Passes:                         services: {grafana: {image: "grafana/grafana:11.2.0", environment: {GF_SECURITY_ADMIN_PASSWORD__FILE: /run/secrets/gf}}}
+
+>>> ini = Document("grafana.ini", "grafana-ini", {"security": {"admin_password": "admin"}}, {("security", "admin_password"): (5, 1)})
+>>> found = _admin_password(_lookup(None, [], [ini]), None, Params(check="admin-password"), [])
+>>> found.path, found.message, found.secret
+(('security', 'admin_password'), 'the Grafana admin password is admin', True)
 """
 from __future__ import annotations
 
@@ -31,7 +36,7 @@ from checker.inputs.paths import Path
 from checker.models import STRICT
 from checker.probes._ops import TRUE_WORDS
 from checker.probes._products import identify
-from checker.probes._workloads import Workload, in_environments, in_scope, workloads
+from checker.probes._workloads import Workload, image_path, in_environments, in_scope, workloads
 from checker.probes.base import Context, Observation
 
 NAME = "grafana-auth"
@@ -59,7 +64,7 @@ def check(doc: Document, params: Params, context: Context) -> Iterator[Observati
     documents = in_scope(doc, context.environments)
     inis = [d for d in documents if d.kind == "grafana-ini"]
     env_docs = [d for d in documents if d.kind == "env"]
-    grafanas = [w for w in workloads(documents) if _is_grafana(w) and in_environments(w.doc, w.path, context.environments)]
+    grafanas = [w for w in workloads(documents) if _is_grafana(w) and in_environments(w.doc, image_path(w), context.environments)]
     if not grafanas and not inis:
         yield Observation((), "no Grafana in scope", status="skip")
         return
@@ -90,7 +95,7 @@ def _admin_password(get: Lookup, workload: Workload | None, params: Params, env_
     if found is None:
         if workload is None or _config_from_outside(workload, env_docs):
             return None
-        return Observation(workload.path, f"{workload.label()}: nothing sets the Grafana admin password "
+        return Observation(image_path(workload), f"{workload.label()}: nothing sets the Grafana admin password "
                            "(GF_SECURITY_ADMIN_PASSWORD), so the first admin is admin / admin", document=workload.doc)
     if not found.known or found.value.startswith(_REFERENCE) or found.value != "admin":
         return None

@@ -54,15 +54,18 @@ def test_admin_password_sources(tmp_path: Path, environment: str, status: str) -
 def test_an_env_file_that_sets_it_passes_and_one_that_does_not_fails_at_the_service(tmp_path: Path) -> None:
     _write(tmp_path, {"compose.yaml": GRAFANA + "    env_file: [config.monitoring]\n",
                       "config.monitoring": "GF_USERS_ALLOW_SIGN_UP=false\n"})
-    assert _scan(tmp_path, "SEC-080") == [("SEC-080", "fail", "compose.yaml", 2)]
+    assert _scan(tmp_path, "SEC-080") == [("SEC-080", "fail", "compose.yaml", 3)]  # at its image
     (tmp_path / "config.monitoring").write_text("GF_SECURITY_ADMIN_PASSWORD=Zq8vN3rT6wKp2LxB\n")
     assert _scan(tmp_path, "SEC-080") == [("SEC-080", "pass", None, None)]
 
 
 def test_a_grafana_only_a_development_overlay_adds_is_not_judged(tmp_path: Path) -> None:
+    tmp_path = tmp_path / "deploy"  # pytest's folder name says "development" for the whole tree
     _write(tmp_path, {"docker-compose.yml": "services:\n  api:\n    image: ghcr.io/x/api:1.2.3\n",
                       "docker-compose.dev.yml": GRAFANA})
     assert [s for _, s, _, _ in _scan(tmp_path, "SEC-080")] == ["skip"]  # no Grafana in production
+    (tmp_path / "docker-compose.prod.yml").write_text(GRAFANA)  # the same service in the production overlay
+    assert _scan(tmp_path, "SEC-080") == [("SEC-080", "fail", "docker-compose.prod.yml", 3)]  # its image line
 
 
 DEPLOYMENT = """apiVersion: apps/v1
@@ -161,10 +164,12 @@ spec:
 
 
 def test_a_port_a_development_overlay_publishes_is_not_judged(tmp_path: Path) -> None:
-    # in a folder of its own: pytest names tmp_path after the test, and a folder named *development* is one
-    _write(tmp_path / "app", {"docker-compose.yml": "services:\n  prometheus:\n    image: prom/prometheus:v2.53.0\n",
+    tmp_path = tmp_path / "deploy"  # pytest's folder name says "development" for the whole tree
+    _write(tmp_path, {"docker-compose.yml": "services:\n  prometheus:\n    image: prom/prometheus:v2.53.0\n",
                       "docker-compose.dev.yml": "services:\n  prometheus:\n    ports: ['9090:9090']\n"})
-    assert [s for _, s, _, _ in _scan(tmp_path / "app", "SEC-082")] == ["pass"]
+    assert [s for _, s, _, _ in _scan(tmp_path, "SEC-082")] == ["pass"]
+    (tmp_path / "docker-compose.prod.yml").write_text("services:\n  prometheus:\n    ports: ['9090:9090']\n")
+    assert _scan(tmp_path, "SEC-082") == [("SEC-082", "fail", "docker-compose.prod.yml", 3)]
 
 
 @pytest.mark.parametrize("command, ports, status", [
