@@ -32,6 +32,7 @@ Passes:                 services: {cache: {image: "redis:7.2", command: "redis-s
 """
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass
 from typing import Any, Callable, Iterator, Literal, NamedTuple
@@ -88,11 +89,66 @@ def check(project: Document, params: Params, context: Context) -> Iterator[Obser
             yield Observation(verdict.path, f"{server.label}: cannot tell: {verdict.what}", status="skip", document=where)
             continue
         low = server.exposure is None or verdict.guess
-        yield Observation(verdict.path, f"{server.label} ({server.store.engine}) {reach}", verdict.observed,
+        yield Observation(verdict.path, f"{server.label} ({_engine(server)}) {reach}", verdict.observed,
                           evidence={**evidence(server.store), "exposure": server.exposure or "internal"},
                           document=where, confidence="low" if low else "high")
+    for values, path, section in _chart_sections(project, context.environments, params.check):
+        judged += 1
+        chart_reach = _chart_exposure(section)
+        what = f"{_display(path)} of {values.path} turns the {wanted} chart's authentication off"
+        message = f"{what}, and its Service is {chart_reach}" if chart_reach else f"{what}; reachable only inside the cluster"
+        yield Observation(path, message, "false", document=values, confidence="high" if chart_reach else "low")
     if not judged:
         yield Observation((), f"no {wanted} server in scope", status="skip")
+
+
+# Helm values of the charts that run these servers (bitnami's, as subcharts or on their own): the switch that
+# turns authentication off, under the section named after the chart (`redis:`) or at the top of its own values.
+CHART_SWITCHES = {
+    "redis": (("redis", "valkey", "keydb"), ("auth", "enabled")),
+    "mongodb": (("mongodb", "mongo"), ("auth", "enabled")),
+    "etcd": (("etcd",), ("auth", "rbac", "create")),
+}
+
+
+def _chart_sections(project: Document, environments: tuple[str, ...] | None, check: str) -> Iterator[tuple[Document, Path, Any]]:
+    from checker.probes._workloads import in_scope
+
+    names, switch = CHART_SWITCHES.get(check, ((), ()))
+    for doc in in_scope(project, environments) if names else ():
+        if doc.kind != "helm-values" or not isinstance(doc.data, dict):
+            continue
+        own = os.path.basename(os.path.dirname(os.path.abspath(doc.path))).lower() in names  # a chart's own values
+        sections: list[tuple[Path, Any]] = [((), doc.data)] if own else []
+        sections += [((k,), v) for k, v in doc.data.items() if str(k).lower() in names and isinstance(v, dict)]
+        for base, section in sections:
+            if section.get("enabled") is False and base:
+                continue  # the subchart is not installed
+            node: Any = section
+            for key in switch:
+                node = node.get(key) if isinstance(node, dict) else None
+            if node is False:
+                yield doc, base + switch, section
+
+
+def _chart_exposure(section: Any, depth: int = 0) -> str | None:
+    """`type LoadBalancer` when a `service.type` in the section (master.service, externalAccess ...) leaves the cluster."""
+    if not isinstance(section, dict) or depth > 3:
+        return None
+    service = section.get("service")
+    if isinstance(service, dict) and service.get("type") in ("LoadBalancer", "NodePort"):
+        return f"type {service['type']}"
+    return next((found for value in section.values() if (found := _chart_exposure(value, depth + 1))), None)
+
+
+def _display(path: Path) -> str:
+    return ".".join(str(p) for p in path)
+
+
+def _engine(server: Server) -> str:
+    """The engine as its image names it: valkey, keydb and opensearch are judged as redis and elasticsearch."""
+    name = repository(server.image)
+    return next((n for n in ("valkey", "keydb", "dragonfly", "opensearch") if n in name), server.store.engine)
 
 
 # --- helpers -------------------------------------------------------------------------------------
@@ -265,8 +321,8 @@ def _postgres(server: Server) -> Verdict | None:
             masked = len(words) >= 6 and re.fullmatch(r"[\d.]+|[\da-fA-F:]+", words[4]) is not None  # `10.0.0.0 255.0.0.0`
             auth = words[5] if masked else words[4] if len(words) >= 5 else ""
             if words and words[0].startswith("host") and auth.lower() == "trust":
-                address = words[3]
-                if address in _LOOPBACK:
+                address = " ".join(words[3:5]) if masked else words[3]
+                if words[3] in _LOOPBACK:
                     continue
                 return Verdict("fail", f"lets {address} in without a password (`trust` in {path})", line_of(doc, number), (),
                                line.strip())
@@ -308,14 +364,16 @@ def _milvus_password(server: Server) -> Verdict | None:
         return None  # off is SEC-073's finding
     env = server.setting("COMMON_SECURITY_DEFAULTROOTPASSWORD")
     if env is not None:
-        return _setting(server, env, "keeps root's default password Milvus") if env.value == "Milvus" else None
+        return _setting(server, env, "keeps root's default password (COMMON_SECURITY_DEFAULTROOTPASSWORD is the documented default)") \
+            if env.value == "Milvus" else None
     for path in server.mounted("milvus.yaml", "user.yaml"):
         found = server.config(path)
         value = _dig(_yaml(*found), "common.security.defaultRootPassword") if found else None
         if found and value is not None:
-            return Verdict("fail", f"keeps root's default password Milvus ({path})", found[0], value[1], "Milvus") \
+            return Verdict("fail", f"keeps root's default password (defaultRootPassword in {path} is the documented default)",
+                           found[0], value[1], "Milvus") \
                 if value[0] == "Milvus" else None
-    return Verdict("fail", "turns authorization on but never changes root's default password Milvus in its configuration",
+    return Verdict("fail", "turns authorization on but its configuration never changes root's default password",
                    None, server.command_path, guess=True)
 
 
