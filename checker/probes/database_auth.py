@@ -104,17 +104,17 @@ def check(project: Document, params: Params, context: Context) -> Iterator[Obser
 
 # Helm values of the charts that run these servers (bitnami's, as subcharts or on their own): the switch that
 # turns authentication off, under the section named after the chart (`redis:`) or at the top of its own values.
-CHART_SWITCHES = {
-    "redis": (("redis", "valkey", "keydb"), ("auth", "enabled")),
-    "mongodb": (("mongodb", "mongo"), ("auth", "enabled")),
-    "etcd": (("etcd",), ("auth", "rbac", "create")),
+CHART_SWITCHES: dict[str, tuple[tuple[str, ...], tuple[Path, ...]]] = {
+    "redis": (("redis", "valkey", "keydb"), (("auth", "enabled"),)),
+    "mongodb": (("mongodb", "mongo"), (("auth", "enabled"),)),
+    "etcd": (("etcd",), (("auth", "rbac", "create"), ("auth", "rbac", "enabled"))),  # create: bitnami/etcd 6+
 }
 
 
 def _chart_sections(project: Document, environments: tuple[str, ...] | None, check: str) -> Iterator[tuple[Document, Path, Any]]:
     from checker.probes._workloads import in_scope
 
-    names, switch = CHART_SWITCHES.get(check, ((), ()))
+    names, switches = CHART_SWITCHES.get(check, ((), ()))
     for doc in in_scope(project, environments) if names else ():
         if doc.kind != "helm-values" or not isinstance(doc.data, dict):
             continue
@@ -124,11 +124,13 @@ def _chart_sections(project: Document, environments: tuple[str, ...] | None, che
         for base, section in sections:
             if section.get("enabled") is False and base:
                 continue  # the subchart is not installed
-            node: Any = section
-            for key in switch:
-                node = node.get(key) if isinstance(node, dict) else None
-            if node is False:
-                yield doc, base + switch, section
+            for switch in switches:
+                node: Any = section
+                for key in switch:
+                    node = node.get(key) if isinstance(node, dict) else None
+                if node is False:
+                    yield doc, base + switch, section
+                    break
 
 
 def _chart_exposure(section: Any, depth: int = 0) -> str | None:
@@ -177,7 +179,8 @@ def _false(setting: Setting | None) -> bool:
 
 
 def _bitnami(server: Server) -> bool:
-    return repository(server.image).startswith("bitnami/") or "/bitnami/" in repository(server.image)
+    """bitnami's images (and their bitnamilegacy / bitnamisecure copies): they read their own env names."""
+    return re.search(r"(?:^|/)bitnami(?:legacy|secure)?/", repository(server.image)) is not None
 
 
 def _setting(server: Server, setting: Setting, what: str) -> Verdict:

@@ -157,6 +157,18 @@ def test_fastgpt_milvus_stack() -> None:
         assert [r[0] for r in _found(rule_id, compose)] == ["pass"], rule_id
 
 
+def test_etcd_bitnamilegacy_copy_reads_bitnami_env(tmp_path: Path) -> None:
+    _write(tmp_path, {"compose.yaml": "services:\n  etcd:\n    image: bitnamilegacy/etcd:3.5.11\n    environment:\n"
+                                      "      ALLOW_NONE_AUTHENTICATION: \"yes\"\n"})
+    assert [(r[0], r[2]) for r in _found("SEC-075", tmp_path)] == [("fail", 5)]
+
+
+def test_etcd_subchart_rbac_off_in_values(tmp_path: Path) -> None:
+    _write(tmp_path, {"milvus/Chart.yaml": "apiVersion: v2\nname: milvus\nversion: 1.0.0\n",
+                      "milvus/values.yaml": "etcd:\n  enabled: true\n  auth:\n    rbac:\n      enabled: false\n      create: false\n"})
+    assert [(r[0], r[2], r[3]) for r in _found("SEC-075", tmp_path)] == [("fail", 6, "medium")]
+
+
 def test_etcd_client_cert_auth_false_fails(tmp_path: Path) -> None:
     _write(tmp_path, {"compose.yaml": 'services: {etcd: {image: "quay.io/coreos/etcd:v3.5.5", command: "etcd --client-cert-auth=false"}}\n'})
     assert [r[0] for r in _found("SEC-075", tmp_path)] == ["fail"]
