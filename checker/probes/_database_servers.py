@@ -205,12 +205,16 @@ def _from_object(server: Server, mount: Mount, rest: str) -> tuple[Document, str
     if target is None:
         return None
     key = mount.sub_path if mount.sub_path and not rest else mount.items.get(rest, rest)
-    section = "data" if kind == "configmap" else "stringData"
-    value = _k8s.as_map(target.data.get(section)).get(key)
+    path: Path
+    if kind == "configmap":
+        value, path = _k8s.as_map(target.data.get("data")).get(key), ("data", key)
+    else:  # a Secret's data (base64) and stringData, as the loader decoded them
+        found = next((s for s in reversed(target.settings) if s.key == key), None)
+        value, path = (found.value, found.path) if found else (None, ())
     if not isinstance(value, str):
         return None
     where = Document(target.path, "conf", {}, {}, target.environment, target.text)
-    line = (target.position((section, key)) or (1, 1))[0]
+    line = (target.position(path) or (1, 1))[0]
     where.meta["offset"] = line  # the value starts on the line after its key (a `|` block)
     return where, value
 

@@ -1,6 +1,7 @@
 """SEC-070..076: database servers started without authentication, from compose, manifests and Helm values."""
 from __future__ import annotations
 
+import base64
 from pathlib import Path
 
 from helpers import CORPUS, FIXTURES, run_rule
@@ -44,6 +45,18 @@ def test_redis_conf_in_a_configmap_behind_a_load_balancer() -> None:
     ((status, name, line, severity, message),) = _found("SEC-070", FIXTURES / "SEC-070" / "fail-k8s-configmap")
     assert (status, name, line, severity) == ("fail", "redis.yaml", 15, "critical")
     assert "Service/cache (type LoadBalancer)" in message
+
+
+@pytest.mark.parametrize(("conf", "status"), [("requirepass Xk3r9Lq2Vw7zBn4TpQ8s\n", "pass"), ("maxmemory 64mb\n", "fail")])
+def test_redis_conf_in_a_secret_is_decoded(tmp_path: Path, conf: str, status: str) -> None:
+    encoded = base64.b64encode(conf.encode()).decode()
+    _write(tmp_path, {"redis.yaml": "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: cache}\nspec:\n"
+                      "  selector: {matchLabels: {app: c}}\n  template:\n    metadata: {labels: {app: c}}\n    spec:\n"
+                      "      containers:\n        - {name: redis, image: 'redis:7.2', command: [redis-server], args: [/conf/redis.conf],"
+                      " volumeMounts: [{name: conf, mountPath: /conf}]}\n"
+                      "      volumes: [{name: conf, secret: {secretName: redis-conf}}]\n---\n"
+                      f"apiVersion: v1\nkind: Secret\nmetadata: {{name: redis-conf}}\ndata:\n  redis.conf: {encoded}\n"})
+    assert [r[0] for r in _found("SEC-070", tmp_path)] == [status]
 
 
 def test_redis_conf_that_is_not_in_the_tree_cannot_be_told(tmp_path: Path) -> None:
