@@ -29,7 +29,7 @@ from checker.inputs import kubernetes
 from checker.inputs.document import Document, Setting
 from checker.inputs.paths import Path
 from checker.probes import _k8s
-from checker.probes._databases import Database, identify
+from checker.probes._databases import Database, identify, starts_server
 from checker.probes._k8s_network import exposure as service_exposure
 from checker.probes._ops import text
 from checker.probes._workloads import in_scope
@@ -104,8 +104,8 @@ def _compose(doc: Document, name: str, service: dict[str, Any], loaded: dict[str
     image = str(service["image"])
     command = f"{text(service.get('entrypoint'))} {text(service.get('command'))}".strip()
     store = identify([image], command)
-    if store is None or store.confidence != "high":
-        return None
+    if store is None or store.confidence != "high" or not starts_server(store, command):
+        return None  # a port alone tells no engine's settings; `mongo:7` running mongodump is a job, not a server
     base: Path = ("services", name)
     unset = {tuple(p) for _, p, _ in doc.unset_variables} | set(doc.meta.get("unknown_paths", set()))
     unknown_command = any(p[:3] in (base + ("command",), base + ("entrypoint",)) for p in unset)
@@ -149,7 +149,7 @@ def _k8s_servers(doc: Document, objects: _k8s.Objects) -> Iterator[Server]:
         image = str(spec.get("image") or "")
         command = f"{text(spec.get('command'))} {text(spec.get('args'))}".strip()
         store = identify([image], command)
-        if store is None or store.confidence != "high":
+        if store is None or store.confidence != "high" or not starts_server(store, command):
             continue
         name = str(spec.get("name", "?"))
         settings = [s for s in doc.settings if s.scope == f"container {name}"]

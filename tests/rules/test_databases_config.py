@@ -114,6 +114,15 @@ def test_mongodb_auth_switches_pass(tmp_path: Path, service: str) -> None:
     assert [r[0] for r in _found("SEC-071", tmp_path)] == ["pass"]
 
 
+def test_an_image_used_for_a_job_is_no_server(tmp_path: Path) -> None:
+    # examples/deploy's mongo-backup: mongo:7 running mongodump in a loop starts no mongod
+    _write(tmp_path, {"compose.yaml": 'services: {mongo-backup: {image: "mongo:7.0.14", entrypoint: ["sh", "-c",'
+                                      ' "while true; do mongodump --uri=$$URI; sleep 86400; done"]},'
+                                      ' cache-ping: {image: "redis:7.2", command: "redis-cli -h cache ping"}}\n'})
+    assert [r[0] for r in _found("SEC-071", tmp_path)] == ["skip"]
+    assert [r[0] for r in _found("SEC-070", tmp_path)] == ["skip"]
+
+
 def test_mongodb_only_a_password_is_not_enough_for_the_official_image(tmp_path: Path) -> None:
     _write(tmp_path, {"compose.yaml": 'services: {mongo: {image: "mongo:7.0", environment: {MONGO_INITDB_ROOT_PASSWORD: x}}}\n'})
     assert [r[0] for r in _found("SEC-071", tmp_path)] == ["fail"]
