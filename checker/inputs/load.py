@@ -355,6 +355,8 @@ def _parse(candidate: Candidate, text: str, options: LoadOptions) -> list[Docume
                 doc.meta["interpolation_env"] = [f"{shown} ({how})" for shown, how in used]
                 doc.meta["interpolation_files"] = [shown for shown, _ in used]
             _outside_env_files(candidate, doc, options.readable)
+            # where the files its services mount from lie, and the folders a probe may read them in (database-auth)
+            doc.meta["folder"], doc.meta["readable"] = str(candidate.path.parent), options.readable
         documents.append(doc)
     return documents
 

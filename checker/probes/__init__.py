@@ -19,6 +19,7 @@ PROBES: dict[str, str] = {
     "cors-origins": "checker.probes.cors_origins",
     "public-url": "checker.probes.public_url",
     "published-port": "checker.probes.published_port",
+    "database-auth": "checker.probes.database_auth",
     "image-pinned": "checker.probes.image_pinned",
     "duplicate-key": "checker.probes.duplicate_key",
     "unset-variable": "checker.probes.unset_variable",

@@ -29,6 +29,9 @@ True
 'proxy'
 >>> identify(["envoyproxy/envoy:v1.31"], ports=[9042]) is None
 True
+>>> found = identify(["mongo:7.0"])
+>>> starts_server(found, ""), starts_server(found, "--replSet rs0"), starts_server(found, "sh -c mongodump --uri=$URI")
+(True, True, False)
 
 `kind` says what sort of data store it is: `database`, `cache`, `search`, `queue`,
 `object-storage`, or `proxy` (a pooler that speaks a database's protocol). Rules about
@@ -197,3 +200,22 @@ def _identify(images: tuple[str, ...], command: str, ports: tuple[int, ...], ext
                 return Database("unknown", "database", "low", f"port {port}", (port,))
             return Database(engine_for_port.name, engine_for_port.kind, "low", f"port {port}", engine_for_port.ports)
     return None
+
+
+_STARTS = re.compile(r"docker-entrypoint|/opt/bitnami/|/entrypoint|run\.sh|start[-_]?\w*\.sh")
+
+
+def starts_server(found: Database, command: str) -> bool:
+    """Does a workload whose image is this data store start its server, or use the image for a job?
+
+    No command, or only arguments (`--replSet rs0`, `-c max_connections=200`: the image's entrypoint
+    takes them), the server's own executable, or an entrypoint or start script: the server runs. Any
+    other command (`sh -c "mongodump ..."`, `redis-cli ...`, `pg_dump`) runs a tool from the image: no server.
+    """
+    words = command.split()
+    if not words or words[0].startswith("-"):
+        return True
+    engine = BY_NAME.get(found.engine)
+    if engine is not None and re.search(engine.command, command):
+        return True
+    return bool(_STARTS.search(command))
