@@ -6,6 +6,7 @@ again with every rule.
 """
 from __future__ import annotations
 
+from collections import Counter
 import os
 import shutil
 import stat
@@ -108,7 +109,9 @@ def test_fixing_a_fail_fixture_makes_its_rule_pass_and_changes_no_other_line(
     finally:
         os.chdir(cwd)
     assert not [f for f in failing_after if f[0] == rule], "the fixed rule passes"
-    assert failing_after - failing_before == set(), "no other rule fails that passed before"
+    # a rule that failed before may say it differently after (SEC-070: "published" becomes "compose network only")
+    grown = Counter(f[:2] for f in failing_after) - Counter(f[:2] for f in failing_before)
+    assert not grown, "no other rule fails more than before"
     removed = [line for line in diff.splitlines() if line.startswith("-") and not line.startswith("---")]
     added = [line for line in diff.splitlines() if line.startswith("+") and not line.startswith("+++")]
     assert len(removed) <= len(added) and not any(line[1:].lstrip().startswith("#") for line in removed)
