@@ -106,9 +106,6 @@ def _exposure(service: Document) -> str | None:
     return None
 
 
-exposure = _exposure  # how far a Service reaches outside the cluster, for other probes (database-auth)
-
-
 def _database_port(service: Document, ports: list[int]) -> tuple[Path, str] | None:
     for index, port in enumerate(spec(service).get("ports") or []):
         for key in ("port", "targetPort") if isinstance(port, dict) else ():
