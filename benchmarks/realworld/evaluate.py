@@ -3,6 +3,7 @@
     python benchmarks/realworld/evaluate.py CHECKOUTS             findings per repository, precision per rule
     python benchmarks/realworld/evaluate.py CHECKOUTS --dump      every failing finding not judged yet, as TSV rows
     python benchmarks/realworld/evaluate.py CHECKOUTS --markdown  the per-rule table for docs/accuracy.md
+    python benchmarks/realworld/evaluate.py CHECKOUTS --lost      judged findings no longer reported
 
 Verdicts in judgements.tsv: `agree` (a platform engineer would act on it), `required`
 (correct, but the product needs it that way: cAdvisor privileged, a proxy mounting the
@@ -73,6 +74,7 @@ def main() -> int:
     parser.add_argument("checkouts", type=Path, help="a folder with one checkout per repository (owner+name)")
     parser.add_argument("--dump", action="store_true", help="print every finding not judged yet as a judgements.tsv row")
     parser.add_argument("--markdown", action="store_true", help="print the per-rule precision table")
+    parser.add_argument("--lost", action="store_true", help="print every judged finding no longer reported")
     parser.add_argument("--judgements", type=Path, default=None,
                         help="the verdicts to score (judgements-held-out.tsv: the repositories never tuned on)")
     args = parser.parse_args()
@@ -116,6 +118,8 @@ def main() -> int:
     # one finding (SEC-109/SEC-110 said by SEC-130, a short placeholder said by SEC-002): not lost.
     restated = sum(1 for k, (v, _) in judged.items()
                    if k not in seen and v != "disagree" and (k[0], k[2], k[3]) in failing_places)
+    if args.lost:
+        print("\n".join("\t".join(k) + f"\t{v}\t{note}" for k, (v, note) in sorted(judged.items()) if k not in seen))
     print(f"repositories: {len(repositories)}; findings: {len(seen)}; judged: {n}; not judged yet: {len(unjudged)}")
     if n:
         print(f"agreement (agree + required): {total['agree'] + total['required']}/{n} "

@@ -213,7 +213,6 @@ def _outside_env_files(candidate: Candidate, doc: Document, roots: tuple[str, ..
             record(doc, Reference("env_file", value, candidate.display, position[0] if position else None))
 
 
-_NGINX_TEMPLATE = re.compile(r"\{[A-Z][A-Z0-9_]{2,}\}")  # `{EXPOSE_WEB_SERVER_INFO}`: a start script's placeholder
 
 
 class _Skip(Exception):
@@ -319,12 +318,10 @@ def _parse(candidate: Candidate, text: str, options: LoadOptions) -> list[Docume
         try:
             documents: list[Document] = module.parse(candidate.display, candidate.path, text, environment, **extra)
         except InputError as exc:
-            token = _NGINX_TEMPLATE.search(text) if candidate.kind == "nginx" else None
-            if token is None:
+            if candidate.kind != "nginx" or "template placeholder" not in exc.message:
                 raise
-            line = text.count("\n", 0, token.start()) + 1  # zabbix's `server_tokens {EXPOSE_WEB_SERVER_INFO};`
-            raise _Skip(f"nginx template, not a configuration ({exc.message}; placeholder {token.group(0)} at line {line}, "
-                        "filled in when the container starts): scan the rendered configuration instead") from None
+            raise _Skip(f"nginx template, not a configuration ({exc.message} at line {exc.line}, filled in when the "
+                        "container starts): scan the rendered configuration instead") from None
         return documents
     if candidate.kind == "env":
         parsed = env_file.parse_env(text)

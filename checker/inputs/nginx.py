@@ -117,6 +117,9 @@ class _Loader:
             self.texts[display], payload = _cached(("parse",) + key if key else None, read_and_parse)
         except InputError as exc:
             raise self._error(display, exc.message, exc.line, origin) from None
+        placeholder = template_placeholder(self.texts[display])
+        if placeholder is not None:  # `index {HTTP_INDEX_FILE};` parses, as a block: judged, it says nothing true
+            raise self._error(display, f"template placeholder {placeholder[0]}", placeholder[1], origin)
         if payload["errors"]:
             error = payload["errors"][0]
             message = str(error.get("error", "cannot parse"))
@@ -196,6 +199,24 @@ class _Loader:
             return InputError(message, line)
         where = f"{display}:{line}" if line else display
         return InputError(f"in included file {where}: {message}", origin)
+
+
+_PLACEHOLDER = re.compile(r"\{[A-Z][A-Z0-9_]{2,}\}")  # zabbix's `server_tokens {EXPOSE_WEB_SERVER_INFO};`
+
+
+def template_placeholder(text: str) -> tuple[str, int] | None:
+    """The first `{UPPER_NAME}` a start script fills in, outside comments, with its line; None in a configuration.
+
+    >>> template_placeholder("server {\\n  index {HTTP_INDEX_FILE};\\n}")
+    ('{HTTP_INDEX_FILE}', 2)
+    >>> template_placeholder("# set {PORT} below\\nserver { listen 80; }") is None
+    True
+    """
+    for number, line in enumerate(text.splitlines(), 1):
+        found = _PLACEHOLDER.search(line.split("#", 1)[0])
+        if found:
+            return found.group(0), number
+    return None
 
 
 def _positions(

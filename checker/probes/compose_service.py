@@ -53,6 +53,16 @@ def _image_name(service: dict[str, Any]) -> str:
     return name.removeprefix("docker.io/").removeprefix("library/")
 
 
+_TOOLING_PROFILE = re.compile(r"^(selenium|playwright|cypress|tests?|testing|e2e|debug|dev|development|ci|docs?|lint|tools?|"
+                              r"seed|setup|init|migrate|benchmarks?|load-?test)$", re.IGNORECASE)
+
+
+def _tooling(profiles: Any) -> bool:
+    """Every profile the service is in names test, debug or setup tooling (not `all`, `full`, `database`)."""
+    names = [str(p) for p in profiles] if isinstance(profiles, list) else []
+    return bool(names) and all(_TOOLING_PROFILE.match(name) for name in names)
+
+
 _STACK_FILE = re.compile(r"(^|[-_.])stack([-_.]|$)", re.IGNORECASE)
 
 
@@ -79,8 +89,8 @@ def check(doc: Document, params: Params, context: Context) -> Iterator[Observati
     for name, service in services.items():
         if not isinstance(service, dict) or one_off(str(name), service, awaited) or not _defines(service):
             continue
-        if service.get("profiles"):
-            continue  # optional tooling started only with `--profile` (selenium for tests, debug shells)
+        if _tooling(service.get("profiles")):
+            continue  # test and debug tooling started only with `--profile selenium`; `feature-complete`, `all` are the product
         if params.check == "healthcheck":
             health = service.get("healthcheck")
             if not isinstance(health, dict) or not health.get("test") or health.get("disable") is True:

@@ -214,7 +214,28 @@ def test_data_containers_and_profiled_tools_are_not_services_to_keep_running(tmp
     failing = sorted((r.rule_id, r.message or "") for r in report.results if r.status == "fail")
     assert [rule for rule, _ in failing] == ["MON-030"]  # web alone: no healthcheck (it restarts)
     assert "web" in failing[0][1] and "db-data" not in failing[0][1] and "browser" not in failing[0][1]
+    (tmp_path / "compose.yaml").write_text(base.replace("restart: always", "restart: always\n    healthcheck: {test: [CMD, /health]}")
+                                           + "  worker:\n    image: ghcr.io/acme/worker:1.2.3\n    restart: always\n"
+                                           "    profiles: [feature-complete]\n")
+    report = scan_paths([str(tmp_path)], select=["MON-030"], env="production", today=TODAY)
+    assert [r.status for r in report.results] == ["fail"]  # sentry's feature-complete profile is the product itself
     (tmp_path / "compose.yaml").write_text(base + "  db-data:\n    image: busybox\n    command: sleep infinity\n")
     report = scan_paths([str(tmp_path)], select=["MON-030"], env="production", today=TODAY)
     failing = [r.message or "" for r in report.results if r.status == "fail"]
     assert len(failing) == 2 and any("db-data" in m for m in failing)  # given a command of its own, busybox is a service
+
+
+def test_an_nginx_template_that_parses_is_still_a_template(tmp_path: Path) -> None:
+    """zabbix-docker: `index {HTTP_INDEX_FILE};` parses as a block that swallows the rest of the server, so
+    `add_header Strict-Transport-Security` below it was not seen and 50 header findings were wrong."""
+    site = ("server {\n    listen 8443 ssl;\n    index  INDEX;\n"
+            "    add_header Strict-Transport-Security \"max-age=63072000\" always;\n}\n")
+    (tmp_path / "conf.d").mkdir()
+    (tmp_path / "conf.d" / "site.conf").write_text(site.replace("INDEX", "index.php"))
+    report = scan_paths([str(tmp_path)], select=["SEC-310"], env="production", today=TODAY)
+    assert [r.status for r in report.results if r.rule_id == "SEC-310"] == ["pass"]
+    (tmp_path / "conf.d" / "site.conf").write_text(site.replace("INDEX", "{HTTP_INDEX_FILE}"))
+    report = scan_paths([str(tmp_path)], select=["SEC-310"], env="production", today=TODAY)
+    skipped = [r for r in report.results if r.rule_id == "PF-INPUT"]
+    assert "fail" not in [r.status for r in report.results]
+    assert len(skipped) == 1 and "{HTTP_INDEX_FILE} at line 3" in (skipped[0].message or "")
