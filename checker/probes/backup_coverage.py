@@ -165,7 +165,7 @@ def _file_storage(documents: list[Document], params: Params) -> Iterator[Observa
         (w, m) for w in workloads(documents) if (id(w.doc), w.path) not in is_job
         and (is_object_storage(w) or not engine(w)) for m in w.mounts
         if persistent(m) and not m.read_only and "." not in m.target.rstrip("/").rsplit("/", 1)[-1]
-        and (pattern.search(m.target) or is_object_storage(w))
+        and (pattern.search(m.target) or is_object_storage(w)) and not _repository_content(w.doc, m)
     ]
     if not holders:
         yield Observation((), "no volume holding uploaded files in scope", status="skip")
@@ -182,6 +182,24 @@ def _file_storage(documents: list[Document], params: Params) -> Iterator[Observa
             continue
         yield Observation(mount.path, f"{_volume(mount)} of {workload.label()} at {mount.target} holds uploaded "
                           "or object-storage files; no backup job mounts it", document=workload.doc)
+
+
+_PLACEHOLDER_FILES = {".gitkeep", ".keep", ".gitignore", "readme.md", "readme", ".empty"}
+
+
+def _repository_content(doc: Document, mount: Mount) -> bool:
+    """A host folder of the repository itself with committed files in it (`./src/flagd:/app/data` holding the
+    demo's flag definitions): content the repository already keeps, not files users upload. A folder that is
+    missing or holds only a `.gitkeep` is where uploads will land."""
+    kind, _, source = mount.source.partition(":")
+    if kind != "host" or not source.startswith("./") or ".." in source.split("/"):
+        return False  # only folders under the compose file's own, so the listing stays inside the scanned tree
+    folder = os.path.join(os.path.dirname(doc.path), source)
+    try:
+        with os.scandir(folder) as entries:
+            return any(e.is_file(follow_symlinks=False) and e.name.lower() not in _PLACEHOLDER_FILES for e in entries)
+    except OSError:
+        return False
 
 
 def _volume(mount: Mount) -> str:

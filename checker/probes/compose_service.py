@@ -54,7 +54,7 @@ def _image_name(service: dict[str, Any]) -> str:
 
 
 _TOOLING_PROFILE = re.compile(r"^(selenium|playwright|cypress|tests?|testing|e2e|debug|dev|development|ci|docs?|lint|tools?|"
-                              r"seed|setup|init|migrate|benchmarks?|load-?test)$", re.IGNORECASE)
+                              r"seed|setup|init|migrate|benchmarks?|load-?test)([-_].+)?$", re.IGNORECASE)  # selenium-chrome too
 
 
 def _tooling(profiles: Any) -> bool:

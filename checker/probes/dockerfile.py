@@ -58,15 +58,15 @@ OFFICIAL_STEP_DOWN = re.compile(r"^(?:library/)?(?:postgres|mysql|mariadb|mongo|
 NONROOT_BASES = re.compile(r"nonroot|rootless|unprivileged|^bitnami/|^chainguard/|^cgr\.dev/", re.IGNORECASE)
 # vendors' images whose Dockerfile ends in a USER of their own (read from their published Dockerfiles):
 # Elastic's elasticsearch / kibana / logstash / beats / elastic-agent (uid 1000), Grafana (472), Loki and
-# Tempo (10001), Prometheus and its exporters (nobody), the OpenTelemetry Collector (10001)
+# Tempo (10001), k6 (12345), Prometheus and its exporters (nobody), the OpenTelemetry Collector (10001)
 VENDOR_NONROOT = re.compile(r"^docker\.elastic\.co/|^(?:docker\.io/)?(?:grafana/(?:grafana|grafana-oss|grafana-enterprise|loki|"
-                            r"tempo|mimir)|prom/|otel/opentelemetry-collector)|^quay\.io/prometheus/", re.IGNORECASE)
+                            r"tempo|mimir|k6)|prom/|otel/opentelemetry-collector)|^quay\.io/prometheus/", re.IGNORECASE)
 # Google's distroless images run as root (uid 0) unless the tag says :nonroot
 ROOT_REGISTRIES = re.compile(r"^gcr\.io/distroless/", re.IGNORECASE)
 # bases that run as root unless a USER says otherwise: with no USER the answer is known
 ROOT_BASES = re.compile(r"^(?:alpine|debian|ubuntu|busybox|centos|fedora|rockylinux|almalinux|amazonlinux|archlinux|"
                         r"node|python|golang|rust|ruby|php|perl|openjdk|eclipse-temurin|amazoncorretto|maven|gradle|"
-                        r"dotnet|aspnet|runtime|sdk|buildpack-deps|ubi\d*(?:-minimal)?|debian-slim|nginx|httpd|caddy|"
+                        r"dotnet|aspnet|runtime|runtime-deps|sdk|scratch|buildpack-deps|ubi\d*(?:-minimal)?|debian-slim|nginx|httpd|caddy|"
                         r"haproxy|traefik|docker|bash)$")
 _URL = re.compile(r"^(https?|ftp)://", re.IGNORECASE)
 _GIT_COMMIT = re.compile(r"#[0-9a-f]{40}$")
@@ -90,8 +90,8 @@ def check(doc: Document, params: Params, context: Context) -> Iterator[Observati
     stages: list[dict[str, Any]] = doc.data["stages"]
     if params.check == "root-user":
         if build_image(doc.path, stages):
-            yield Observation((), f"a build image: its final stage {_label(stages[-1])} compiles for other images to "
-                              "COPY --from, and runs nothing itself", status="skip")
+            yield Observation((), f"a build or tool image (final stage {_label(stages[-1])}): it compiles for other "
+                              "images to COPY --from, or runs a build or test suite, not the service", status="skip")
             return
         yield from _root_user(stages, _global_args(doc))
     elif params.check == "healthcheck":
@@ -131,21 +131,29 @@ def _last(stages: list[dict[str, Any]], name: str) -> tuple[int, int, dict[str, 
 
 
 _BUILD_STAGE = re.compile(r"^(builder|build|build[-_]?base|builder[-_]?base|build[-_]env|compiler)$", re.IGNORECASE)
-_BUILD_FOLDER = re.compile(r"^(build[-_]base|builder[-_]base|base[-_]builder|builders?)$", re.IGNORECASE)
+_BUILD_FOLDER = re.compile(r"^(build[-_]base|builder[-_]base|base[-_]builder|builders?|genproto|protogen|proto[-_]gen|codegen)$",
+                           re.IGNORECASE)
+# `Dockerfile.cypress`, `test.Dockerfile`: images that run a test suite or a build, not the service
+_TOOL_FILE = re.compile(r"^(?:dockerfile[.-](?:build|builder|ci|tests?|e2e|cypress|playwright|lint|docs)"
+                        r"|(?:build|builder|ci|tests?|e2e|cypress|playwright|lint|docs)\.dockerfile)$", re.IGNORECASE)
 
 
 def build_image(path: str, stages: list[dict[str, Any]]) -> bool:
-    """A Dockerfile whose image only feeds other builds: its final stage is named as a build stage
-    (`FROM ${BUILD_BASE_IMAGE} AS builder`) or it sits in a `build-base/` folder (zabbix-docker's builders).
+    """A Dockerfile whose image only feeds other builds or runs a tool: its final stage is named as a build stage
+    (`FROM ${BUILD_BASE_IMAGE} AS builder`), it sits in a `build-base/` or code-generation folder (zabbix-docker's
+    builders, opentelemetry-demo's `genproto/`), or its name says test or build (`Dockerfile.cypress`).
 
     >>> build_image("Dockerfiles/build-mysql/alpine/Dockerfile", [{"name": "builder"}])
     True
     >>> build_image("web/Dockerfile", [{"name": "builder"}, {"name": None}])
     False
+    >>> build_image("src/checkout/genproto/Dockerfile", [{"name": None}]), build_image("web/Dockerfile.cypress", [{"name": None}])
+    (True, True)
     """
     if stages and _BUILD_STAGE.match(str(stages[-1].get("name") or "")):
         return True
-    return any(_BUILD_FOLDER.match(part) for part in path.replace("\\", "/").split("/")[:-1])
+    parts = path.replace("\\", "/").split("/")
+    return bool(_TOOL_FILE.match(parts[-1])) or any(_BUILD_FOLDER.match(part) for part in parts[:-1])
 
 
 def _root_user(stages: list[dict[str, Any]], global_args: dict[str, str | None]) -> Iterator[Observation]:

@@ -47,7 +47,8 @@ from checker.models import STRICT
 from checker.probes import _observability as obs
 from checker.probes._ops import compile_pattern, text
 from checker.probes.compose_service import one_off
-from checker.probes._workloads import LONG_RUNNING_KINDS, Scope, Workload, data_store, image_name, in_scope, is_object_storage, workloads
+from checker.probes._workloads import (LONG_RUNNING_KINDS, Scope, Workload, data_store, image_name, image_path, in_environments,
+                                      in_scope, is_object_storage, workloads)
 from checker.probes.base import Context, Observation
 
 NAME = "monitoring-coverage"
@@ -100,7 +101,9 @@ def check(doc: Document, params: Params, context: Context) -> Iterator[Observati
     if params.check == "alert-delivery":
         yield from _alert_delivery(documents)
         return
-    apps = [w for w in workloads(documents) if _is_application(w, params)]
+    # a service a development overlay adds (compose.tests.yaml's frontendTests) is judged by that overlay's environment
+    apps = [w for w in workloads(documents) if _is_application(w, params)
+            and in_environments(w.doc, image_path(w), context.environments)]
     if apps and params.check in DEPENDS_ON_A_STACK:
         watched = obs.host_agent_units(workloads(documents))
         if watched and all(_unit(a.doc) in watched for a in apps):

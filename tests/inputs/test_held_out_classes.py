@@ -209,7 +209,7 @@ def test_data_containers_and_profiled_tools_are_not_services_to_keep_running(tmp
     base = "services:\n  web:\n    image: ghcr.io/acme/web:1.2.3\n    restart: always\n"
     (tmp_path / "compose.yaml").write_text(base + "  db-data:\n    image: busybox\n    volumes: [data:/var/lib/mysql]\n"
                                            "  browser:\n    image: selenium/standalone-chrome:4.20\n"
-                                           "    profiles: [selenium]\nvolumes:\n  data: {}\n")
+                                           "    profiles: [selenium, selenium-chrome]\nvolumes:\n  data: {}\n")
     report = scan_paths([str(tmp_path)], select=["MON-030", "MON-031"], env="production", today=TODAY)
     failing = sorted((r.rule_id, r.message or "") for r in report.results if r.status == "fail")
     assert [rule for rule, _ in failing] == ["MON-030"]  # web alone: no healthcheck (it restarts)
@@ -239,3 +239,32 @@ def test_an_nginx_template_that_parses_is_still_a_template(tmp_path: Path) -> No
     skipped = [r for r in report.results if r.rule_id == "PF-INPUT"]
     assert "fail" not in [r.status for r in report.results]
     assert len(skipped) == 1 and "{HTTP_INDEX_FILE} at line 3" in (skipped[0].message or "")
+
+
+def test_code_generation_and_test_images_are_not_service_images(tmp_path: Path) -> None:
+    """opentelemetry-demo: `src/*/genproto/Dockerfile` (protoc toolchains a script runs with `docker run --rm`) and
+    `Dockerfile.cypress` were told "runs as root" like the services' own images."""
+    image = "FROM docker.io/library/golang:1.23-alpine\nWORKDIR /build\nRUN apk add --no-cache protobuf-dev\n"
+    for name in ("src/checkout/genproto/Dockerfile", "src/frontend/Dockerfile.cypress", "src/checkout/Dockerfile"):
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(image)
+    report = scan_paths([str(tmp_path)], select=["SEC-200"], today=TODAY)
+    statuses = sorted((Path(str(r.location.file)).relative_to(tmp_path).as_posix() if r.location and r.location.file
+                       else r.target, r.status) for r in report.results)
+    assert [s for _, s in statuses].count("fail") == 1
+    assert ("src/checkout/Dockerfile", "fail") in statuses
+
+
+def test_a_repository_folder_mounted_into_a_service_is_not_uploads(tmp_path: Path) -> None:
+    """opentelemetry-demo: `./src/flagd:/app/data` (the demo's committed flag definitions) was told "holds uploaded
+    files; no backup job mounts it"."""
+    (tmp_path / "compose.yaml").write_text(
+        "services:\n  web:\n    image: ghcr.io/acme/web:1.2.3\n    restart: always\n    volumes:\n"
+        "      - ./data:/app/data\n  backup:\n    image: restic/restic:0.17.3\n    command: backup /srv\n")
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / ".gitkeep").write_text("")
+    report = scan_paths([str(tmp_path)], select=["BAK-103"], env="production", today=TODAY)
+    assert [r.status for r in report.results] == ["fail"]  # an empty folder: where users' files will land
+    (tmp_path / "data" / "flags.json").write_text('{"flags": {}}')
+    report = scan_paths([str(tmp_path)], select=["BAK-103"], env="production", today=TODAY)
+    assert "fail" not in [r.status for r in report.results]
