@@ -41,23 +41,25 @@ MONITORING_OBJECTS = SERVICE_MONITORS + POD_MONITORS + (
     "PrometheusRule", "AlertmanagerConfig", "Prometheus", "Alertmanager", "VMAgent", "VMRule", "GrafanaDashboard")
 # images of a metrics and alerting stack: Prometheus, Grafana, VictoriaMetrics, agents that scrape for a SaaS
 MONITORING_IMAGES = re.compile(r"^(prometheus|grafana|victoria-metrics|vmagent|vmalert|alloy|grafana-agent|"
-                               r"datadog-agent|agent|newrelic-infrastructure|netdata|zabbix|thanos|mimir|cortex)")
+                               r"datadog-agent|newrelic-infrastructure|netdata|zabbix|thanos|mimir|cortex)")
+# `agent` alone is a name any team gives its own image: Datadog's only under its own repositories
+DATADOG_AGENT = re.compile(r"(^|/)datadog(hq)?/(agent|dogstatsd|cluster-agent)$")
 
 
 # agents that watch every container of their host (compose) or node (a DaemonSet) without a scrape config
-HOST_AGENTS = re.compile(r"^(zabbix-agent2?|datadog-agent|agent|netdata|newrelic-infrastructure|elastic-agent|dd-agent)")
+HOST_AGENTS = re.compile(r"^(zabbix-agent2?|datadog-agent|netdata|newrelic-infrastructure|elastic-agent|dd-agent)")
 
 
 def host_agent_units(workloads: Iterable[Workload]) -> set[str]:
     """The deployment units in which a host monitoring agent runs: compose services of the project, or a
     Kubernetes DaemonSet (one agent per node).
 
-    `agent` alone is Datadog's image name (`gcr.io/datadoghq/agent`)."""
+    `agent` alone is Datadog's only as `gcr.io/datadoghq/agent` or `datadog/agent`, not `registry.example.com/shop/agent`."""
     units: set[str] = set()
     for workload in workloads:
         if workload.source == "k8s" and workload.kind != "DaemonSet":
             continue
-        if any(HOST_AGENTS.match(_image_name(i)) for i in workload.images):
+        if any(HOST_AGENTS.match(_image_name(i)) or DATADOG_AGENT.search(_repository(i)) for i in workload.images):
             units.add(str(workload.doc.meta.get("unit", "")))
     return units
 
@@ -71,7 +73,8 @@ def monitoring_in_scope(documents: list[Document], workloads: list[Workload], pu
         if doc.kind == "k8s" and doc.meta.get("k8s_kind") in MONITORING_OBJECTS:
             return f"{doc.meta.get('k8s_kind')} {doc.meta.get('k8s_name')}"
     for workload in workloads:
-        image = next((i for i in workload.images if MONITORING_IMAGES.match(_image_name(i))), None)
+        image = next((i for i in workload.images
+                      if MONITORING_IMAGES.match(_image_name(i)) or DATADOG_AGENT.search(_repository(i))), None)
         if image:
             return f"{workload.label()} ({image})"
         if any(workload.annotations.get(k, workload.labels.get(k, "")).lower() == "true" for k in SCRAPE_ANNOTATIONS):
@@ -83,6 +86,13 @@ def monitoring_in_scope(documents: list[Document], workloads: list[Workload], pu
 
 def _image_name(image: str) -> str:
     return image.split("@", 1)[0].rsplit("/", 1)[-1].split(":", 1)[0].lower()
+
+
+def _repository(image: str) -> str:
+    """`gcr.io/datadoghq/agent:7.57.2` -> `gcr.io/datadoghq/agent`."""
+    name = image.split("@", 1)[0].lower()
+    head, _, last = name.rpartition("/")
+    return f"{head}/{last.split(':', 1)[0]}" if head else last.split(":", 1)[0]
 
 
 def k8s_objects(documents: list[Document], *kinds: str) -> list[Document]:

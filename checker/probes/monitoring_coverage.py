@@ -84,7 +84,7 @@ class Params:
     pattern: Optional[str] = None
     push_keys: list[str] = field(default_factory=lambda: [
         "OTEL_EXPORTER_OTLP_ENDPOINT", "OTEL_EXPORTER_OTLP_METRICS_ENDPOINT", "*METRICS_OTEL_URL*", "*STATSD_HOST*",
-        "*STATSD_ADDR*", "DD_AGENT_HOST",
+        "*STATSD_ADDR*", "DD_AGENT_HOST", "TRACELOOP_BASE_URL",  # Traceloop's OpenLLMetry SDK exports metrics there too
     ])
     log_keys: list[str] = field(default_factory=lambda: [
         "OTEL_EXPORTER_OTLP_LOGS_ENDPOINT", "*LOG_OTEL_URL*", "*LOKI_URL*", "*FLUENTD_HOST*", "*SYSLOG_HOST*",
