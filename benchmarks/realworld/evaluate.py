@@ -43,7 +43,7 @@ def key(repository: str, result: dict[str, object]) -> Key:
 
 
 # the tuned-on repositories' verdicts: the main file and each branch's own (judgements-<branch>.tsv)
-NOT_TUNED = ("judgements-round1.tsv", "judgements-held-out.tsv")
+NOT_TUNED = ("judgements-round1.tsv", "judgements-held-out.tsv", "judgements-held-out-2.tsv")
 
 
 def load_judgements(path: Path | None = None) -> dict[Key, tuple[str, str]]:
