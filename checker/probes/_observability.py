@@ -13,6 +13,7 @@ from typing import Any, Iterable, Iterator, NamedTuple
 from checker.inputs.document import Document, Setting
 from checker.inputs.paths import Path
 from checker.probes._ops import FALSE_WORDS, Pattern, compile_pattern, text
+from checker.probes._databases import repository
 from checker.probes._workloads import Workload
 from checker.secrets import key_matches
 
@@ -59,7 +60,7 @@ def host_agent_units(workloads: Iterable[Workload]) -> set[str]:
     for workload in workloads:
         if workload.source == "k8s" and workload.kind != "DaemonSet":
             continue
-        if any(HOST_AGENTS.match(_image_name(i)) or DATADOG_AGENT.search(_repository(i)) for i in workload.images):
+        if any(HOST_AGENTS.match(_image_name(i)) or DATADOG_AGENT.search(repository(i)) for i in workload.images):
             units.add(str(workload.doc.meta.get("unit", "")))
     return units
 
@@ -74,7 +75,7 @@ def monitoring_in_scope(documents: list[Document], workloads: list[Workload], pu
             return f"{doc.meta.get('k8s_kind')} {doc.meta.get('k8s_name')}"
     for workload in workloads:
         image = next((i for i in workload.images
-                      if MONITORING_IMAGES.match(_image_name(i)) or DATADOG_AGENT.search(_repository(i))), None)
+                      if MONITORING_IMAGES.match(_image_name(i)) or DATADOG_AGENT.search(repository(i))), None)
         if image:
             return f"{workload.label()} ({image})"
         if any(workload.annotations.get(k, workload.labels.get(k, "")).lower() == "true" for k in SCRAPE_ANNOTATIONS):
@@ -86,13 +87,6 @@ def monitoring_in_scope(documents: list[Document], workloads: list[Workload], pu
 
 def _image_name(image: str) -> str:
     return image.split("@", 1)[0].rsplit("/", 1)[-1].split(":", 1)[0].lower()
-
-
-def _repository(image: str) -> str:
-    """`gcr.io/datadoghq/agent:7.57.2` -> `gcr.io/datadoghq/agent`."""
-    name = image.split("@", 1)[0].lower()
-    head, _, last = name.rpartition("/")
-    return f"{head}/{last.split(':', 1)[0]}" if head else last.split(":", 1)[0]
 
 
 def k8s_objects(documents: list[Document], *kinds: str) -> list[Document]:

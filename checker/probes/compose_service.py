@@ -36,6 +36,7 @@ from typing import Any, Iterator, Literal
 
 from checker.inputs.document import Document
 from checker.models import STRICT
+from checker.probes._databases import repository
 from checker.probes._ops import text
 from checker.probes.base import Context, Observation
 
@@ -44,13 +45,7 @@ TARGETS = ("compose",)
 _JOB_WORD = re.compile(r"^(migrat\w*|init\w*|setup|seed\w*|bootstrap\w*|provision\w*|createbuckets?|sut)$")
 _JOB_COMMAND = re.compile(r"\bmigrations?\b|\bmigrate\b|\bdb[:_ -]?(seed|setup|init)\b")
 # images whose default command is a shell: with no command of the service's own, the container exits at once
-_DATA_ONLY = re.compile(r"^(busybox|alpine|tianon/true|hello-world)$")
-
-
-def _image_name(service: dict[str, Any]) -> str:
-    image = str(service.get("image") or "").strip().lower()
-    name = image.split("@", 1)[0].rsplit(":", 1)[0] if ":" in image.split("/")[-1] else image.split("@", 1)[0]
-    return name.removeprefix("docker.io/").removeprefix("library/")
+_DATA_ONLY = re.compile(r"^(library/)?(busybox|alpine|hello-world)$|^tianon/true$")
 
 
 _TOOLING_PROFILE = re.compile(r"^(selenium|playwright|cypress|tests?|testing|e2e|debug|dev|development|ci|docs?|lint|tools?|"
@@ -111,7 +106,7 @@ def one_off(name: str, service: dict[str, Any], awaited: set[str]) -> bool:
     """A service that runs to completion: a job, not something to keep healthy and restart."""
     if service.get("restart") in ("no", False) or name in awaited:
         return True
-    if _DATA_ONLY.match(_image_name(service)) and not service.get("command") and not service.get("entrypoint"):
+    if _DATA_ONLY.match(repository(str(service.get("image") or ""))) and not service.get("command") and not service.get("entrypoint"):
         return True  # `db-data-mysql: {image: busybox, volumes: [...]}`: a data-volume container, which exits at once
     words = [w.lower() for w in re.split(r"[-_.]|(?<=[a-z])(?=[A-Z])", name) if w]
     command = f"{text(service.get('entrypoint'))} {text(service.get('command'))}"
